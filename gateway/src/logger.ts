@@ -1,0 +1,34 @@
+// Structured JSON logs. Pseudonyms, codes and secrets never go in: redact the known fields
+// as a second line of defence behind not logging them at all.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  'pseudonym',
+  '*.pseudonym',
+  'activatiecode',
+  '*.activatiecode',
+  'code',
+  '*.code',
+  'password',
+  '*.password',
+  'client_secret',
+  '*.client_secret',
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(opts: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      level: opts.level,
+      name: opts.name ?? 'mijnduo-gateway',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    opts.destination ?? process.stdout,
+  );
+}
