@@ -161,3 +161,28 @@ export interface AccountsRegistry {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+// ---- Additions (mededelingen): a separate port so fakes of AccountsRegistry stay valid. ----
+
+/** A notice on the Mijn DUO overview, for the gebruikers with one rol (or everyone), for a period. */
+export interface Mededeling {
+  id: string;
+  /** null: for every gebruiker. */
+  rol: string | null;
+  title: string;
+  body: string;
+  validFrom: number;
+  /** Exclusive end; null: until removed. */
+  validUntil: number | null;
+  createdAt: number;
+}
+
+export interface MededelingenRegistry {
+  createMededeling(input: { rol: string | null; title: string; body: string; validFrom: number; validUntil?: number | null }): Promise<Mededeling>;
+  /**
+   * Notices current at `at` (validFrom ≤ at < validUntil) for any of `rollen` plus those for
+   * everyone; every current notice when `rollen` is omitted. Newest validFrom first.
+   */
+  listMededelingen(filter: { at: number; rollen?: string[] }): Promise<Mededeling[]>;
+  deleteMededeling(id: string): Promise<boolean>;
+}
