@@ -1,0 +1,143 @@
+// Composition root of the HTTP side: one Express app with the three faces in the order a
+// login flows through them — broker (SAML) → checks (interaction, koppel) → apps (OIDC).
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import type Provider from 'oidc-provider';
+import type { AccountsRegistry } from './accounts/AccountsRegistry.ts';
+import type { BrokerFace } from './broker/BrokerFace.ts';
+import { createBrokerFace } from './broker/index.ts';
+import type { Clock } from './clock.ts';
+import { PROJECT_ROOT, type Config } from './config.ts';
+import type { KeyMaterial } from './keys/KeyMaterial.ts';
+import type { Logger } from './logger.ts';
+import type { KeyValueStore } from './store/KeyValueStore.ts';
+import { StoreUnavailableError } from './store/KeyValueStore.ts';
+import { createOidcProvider, mountOidc } from './apps/provider.ts';
+import { LoginFlow } from './interaction/LoginFlow.ts';
+import { LoginStateStore } from './interaction/LoginState.ts';
+import { interactionRoutes } from './interaction/routes.ts';
+import { koppelRoutes } from './koppel/KoppelRoutes.ts';
+import { Pages } from './views/Pages.ts';
+
+export interface GatewayDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  kv: KeyValueStore;
+  accounts: AccountsRegistry;
+  keys: KeyMaterial;
+}
+
+export interface Gateway {
+  app: express.Express;
+  provider: Provider;
+  brokerFace: BrokerFace;
+  pages: Pages;
+  states: LoginStateStore;
+}
+
+function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/** Origins a form on our pages may post to, or be redirected to after a post. */
+function formTargets(cfg: Config): string[] {
+  const origins = new Set<string>(["'self'"]);
+  for (const c of cfg.oidc.clients) for (const u of [...c.redirect_uris, ...c.post_logout_redirect_uris]) origins.add(originOf(u));
+  for (const b of cfg.brokers) if (b.metadataUrl) origins.add(originOf(b.metadataUrl));
+  return [...origins];
+}
+
+export function createGatewayApp(deps: GatewayDeps): Gateway {
+  const { config, clock, logger, kv, accounts, keys } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const secure = config.publicUrl.startsWith('https://');
+  const pages = new Pages({ secureCookies: secure, cache: config.env !== 'development' });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.requestId = randomUUID();
+    next();
+  });
+  app.use(cookieParser());
+  app.use(pages.middleware());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${String((res as Response).locals.cspNonce)}'`],
+          formAction: formTargets(config),
+          upgradeInsecureRequests: secure ? [] : null,
+        },
+      },
+      strictTransportSecurity: secure,
+    }),
+  );
+
+  const staticOpts = { immutable: config.env === 'production', maxAge: config.env === 'production' ? '1d' : 0 };
+  const rhc = path.join(PROJECT_ROOT, 'node_modules', '@rijkshuisstijl-community');
+  app.get('/static/components.css', (_req, res) => res.sendFile(path.join(rhc, 'components-css', 'dist', 'index.css'), staticOpts));
+  app.get('/static/design-tokens.css', (_req, res) => res.sendFile(path.join(rhc, 'design-tokens', 'dist', 'index.css'), staticOpts));
+  app.use('/static', express.static(path.join(import.meta.dirname, 'views', 'static'), staticOpts));
+
+  const provider = createOidcProvider({ config, keys, kv, accounts, clock, logger });
+  const states = new LoginStateStore(kv, config.oidc.ttl.interactionSeconds * 1000);
+  const flow = new LoginFlow({
+    config,
+    provider,
+    accounts,
+    states,
+    clock,
+    logger,
+    pages,
+    subjectHashKey: keys.secrets.subjectHashKey,
+  });
+  const brokerFace = createBrokerFace({
+    config,
+    keys,
+    kv,
+    clock,
+    logger,
+    handlers: {
+      onIdentity: (req, res, identity, loginKey) => flow.identityAccepted(req, res, identity, loginKey),
+      onFailure: (req, res, failure) => flow.brokerFailed(req, res, failure),
+    },
+  });
+
+  // oidc-provider parses its own bodies: nothing that reads the body may run before it.
+  mountOidc(app, provider);
+  app.use(brokerFace.router);
+  app.use(interactionRoutes({ provider, brokerFace, flow, states, pages }));
+  app.use(
+    koppelRoutes({ config, provider, accounts, states, flow, pages, clock, activationCodeKey: keys.secrets.activationCodeKey }),
+  );
+
+  app.use((_req: Request, res: Response) => {
+    pages.render(res, 'error', { titleKey: 'error.notFound.title', bodyKey: 'error.notFound.body' }, 404);
+  });
+  // Last resort: never a stack trace or library message in the browser.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const correlationId = String(res.locals.requestId ?? randomUUID());
+    if (res.headersSent) return;
+    if (err instanceof StoreUnavailableError || (err as { name?: string })?.name === 'StoreUnavailableError') {
+      logger.error({ err, correlationId }, 'store unavailable');
+      pages.render(res, 'unavailable', { correlationId }, 503);
+      return;
+    }
+    const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+    if (status === 400 || status === 413 || status === 415) {
+      logger.warn({ err, correlationId }, 'bad request');
+      pages.render(res, 'error', { code: 'bad-request', correlationId }, 400);
+      return;
+    }
+    logger.error({ err, correlationId }, 'unhandled error');
+    pages.render(res, 'error', { code: 'internal', correlationId }, 500);
+  });
+
+  return { app, provider, brokerFace, pages, states };
+}
