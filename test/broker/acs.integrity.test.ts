@@ -110,6 +110,26 @@ describe('broker face: integrity, wrapping and hostile XML', function () {
           si.appendChild(kid(si, NS.ds, 'Reference').cloneNode(true));
         },
       })],
+      ['inclusive c14n as the SignedInfo canonicalization', 'signature-algorithm-not-allowed', () => ({
+        mutateArtifactResponse: (ar) => {
+          const si = kid(kid(assertionOf(ar), NS.ds, 'Signature'), NS.ds, 'SignedInfo');
+          kid(si, NS.ds, 'CanonicalizationMethod').setAttribute('Algorithm', SIG.c14n);
+        },
+      })],
+      ['an inclusive c14n transform', 'signature-algorithm-not-allowed', () => ({
+        mutateArtifactResponse: (ar) => {
+          const ref = kid(kid(kid(assertionOf(ar), NS.ds, 'Signature'), NS.ds, 'SignedInfo'), NS.ds, 'Reference');
+          kids(kid(ref, NS.ds, 'Transforms'), NS.ds, 'Transform')[1]!.setAttribute('Algorithm', SIG.c14n);
+        },
+      })],
+      ['an XPath transform added', 'signature-algorithm-not-allowed', () => ({
+        mutateArtifactResponse: (ar, doc) => {
+          const ref = kid(kid(kid(assertionOf(ar), NS.ds, 'Signature'), NS.ds, 'SignedInfo'), NS.ds, 'Reference');
+          const t = doc.createElementNS(NS.ds, 'ds:Transform');
+          t.setAttribute('Algorithm', 'http://www.w3.org/TR/1999/REC-xpath-19991116');
+          kid(ref, NS.ds, 'Transforms').appendChild(t);
+        },
+      })],
       ['a second signature on the assertion', 'signature-invalid', () => ({
         mutateArtifactResponse: (ar) => {
           const a = assertionOf(ar);

@@ -30,9 +30,10 @@ export interface BrokerFace {
   /**
    * Start an eHerkenning login for `loginKey` (the OIDC interaction uid): builds and signs the
    * AuthnRequest, remembers its ID bound to this browser, and answers with the auto-submitting
-   * POST form or the Redirect.
+   * POST form or the Redirect. `broker` is the EntityID of one of the configured brokers (the
+   * one the person chose); without it the first configured broker is used.
    */
-  startLogin(req: Request, res: Response, opts: { loginKey: string; lang?: 'nl' | 'en' }): Promise<void>;
+  startLogin(req: Request, res: Response, opts: { loginKey: string; lang?: 'nl' | 'en'; broker?: string }): Promise<void>;
   /** Signed SP metadata XML. */
   spMetadata(): Promise<string>;
   /** Signed dienstcatalogus XML for the broker. */

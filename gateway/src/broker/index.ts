@@ -52,8 +52,16 @@ export function createBrokerFace(deps: BrokerFaceDeps): BrokerFace {
   const secure = config.publicUrl.startsWith('https://');
   const skewMs = config.saml.clockSkewSeconds * 1000;
   const replay = new ReplayGuard(kv, skewMs);
-  const signer: SigningKey = { key: keys.sp.keyPem, certPem: keys.sp.certPem, keyName: keys.sp.sha256Fingerprint };
+  // The KeyObject parsed once at start-up (KeyLoader), not the PEM: no key parsing per signature.
+  const signer: SigningKey = { key: keys.sp.key, certPem: keys.sp.certPem, keyName: keys.sp.sha256Fingerprint };
 
+  // The artifact's SourceID picks the broker by EntityID: two entries with one EntityID would
+  // silently share (or overwrite) metadata, certificates and TLS CA. Refuse such a config.
+  const seen = new Set<string>();
+  for (const b of config.brokers) {
+    if (seen.has(b.entityId)) throw new Error(`broker ${b.entityId} is configured twice`);
+    seen.add(b.entityId);
+  }
   const brokers: AcsDeps['brokers'] = new Map(
     config.brokers.map((b) => {
       let ca: Promise<string> | null = null;
@@ -90,6 +98,7 @@ export function createBrokerFace(deps: BrokerFaceDeps): BrokerFace {
     },
     decryptionKeys: [keys.sp, ...(keys.spPrevious ? [keys.spPrevious] : [])].map((k) => ({
       keyPem: k.keyPem,
+      key: k.key,
       sha256: k.sha256Fingerprint.toLowerCase(),
       sha1: k.sha1Fingerprint.toLowerCase(),
     })),
@@ -152,7 +161,9 @@ export function createBrokerFace(deps: BrokerFaceDeps): BrokerFace {
     async startLogin(req, res, opts) {
       const lang = opts.lang ?? 'nl';
       try {
-        const broker = config.brokers[0]!;
+        // The request is bound to this broker: an artifact from any other is refused at the ACS.
+        const broker = opts.broker === undefined ? config.brokers[0]! : config.brokers.find((b) => b.entityId === opts.broker);
+        if (!broker) throw new BrokerRejection('message-rejected', { why: 'unknown broker', broker: opts.broker });
         const descriptor = await brokers.get(broker.entityId)!.metadata.get();
         const usePost = broker.requestBinding === 'POST' ? !!descriptor.ssoPost : !descriptor.ssoRedirect;
         const endpoint = usePost ? descriptor.ssoPost : descriptor.ssoRedirect;

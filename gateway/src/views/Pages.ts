@@ -40,7 +40,10 @@ export class Pages {
     // Link that switches language and keeps the current path (query dropped on purpose:
     // it may hold one-time values).
     const otherLang: Lang = lang === 'nl' ? 'en' : 'nl';
-    const switchUrl = `${req.baseUrl}${req.path}?lang=${otherLang}`;
+    // Pages that answer a POST or a one-time SAML message cannot be fetched again: their
+    // switch goes to the start page instead of re-entering the exchange.
+    const replayable = req.method === 'GET' && !req.path.startsWith('/saml/');
+    const switchUrl = `${replayable ? `${req.baseUrl}${req.path}` : '/'}?lang=${otherLang}`;
     const html = this.eta.render(`./${view}`, {
       ...data,
       lang,
