@@ -15,6 +15,9 @@ import { generateDevKeys, showKeys } from './cli/keys.ts';
 import { writeLetter } from './cli/letter.ts';
 import { addOrganisation, listOrganisations } from './cli/organisations.ts';
 import { assignToken } from './cli/token.ts';
+import { undoKoppelingCommand } from './cli/koppeling.ts';
+import { lockoutLift, lockoutList } from './cli/lockout.ts';
+import { sweep } from './cli/sweep.ts';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -37,8 +40,8 @@ export function buildProgram(io: CliIo): Command {
   let cfg: Config | undefined = io.config;
   const config = (): Config => (cfg ??= loadConfig());
 
-  async function withContext(fn: (ctx: CliContext) => Promise<unknown>): Promise<void> {
-    const ctx = await createCliContext(config(), { out: io.out });
+  async function withContext(fn: (ctx: CliContext) => Promise<unknown>, opts: { withKeyValue?: boolean } = {}): Promise<void> {
+    const ctx = await createCliContext(config(), { out: io.out, ...opts });
     try {
       await fn(ctx);
     } finally {
@@ -146,6 +149,33 @@ export function buildProgram(io: CliIo): Command {
     .description('nieuw token toewijzen; toont de otpauth:// URI één keer / assign a token; shows the URI once')
     .argument('<gebruikersnaam>')
     .action((gebruikersnaam: string) => withContext((ctx) => assignToken(ctx, { gebruikersnaam })));
+
+  const koppeling = program.command('koppeling').description('koppelingen met eHerkenning / links to eHerkenning');
+  koppeling
+    .command('undo')
+    .description('koppeling ongedaan maken (middel zoek, gestolen of defect) / undo the link (means lost, stolen or broken)')
+    .argument('<gebruikersnaam>')
+    .requiredOption('--reason <reason>', 'lost | stolen | defective')
+    .action((gebruikersnaam: string, o: { reason: string }) => withContext((ctx) => undoKoppelingCommand(ctx, { gebruikersnaam, reason: o.reason })));
+
+  program
+    .command('sweep')
+    .description('koppelingen ongedaan maken na 18 maanden zonder inloggen / undo links unused for 18 months')
+    .action(() => withContext((ctx) => sweep(ctx)));
+
+  const lockout = program.command('lockout').description('blokkades na verkeerde pogingen / lockouts after wrong attempts');
+  lockout
+    .command('list')
+    .description('actuele blokkades tonen / show current lockouts')
+    .action(() => withContext((ctx) => lockoutList(ctx), { withKeyValue: true }));
+  lockout
+    .command('lift')
+    .description('blokkade opheffen / lift a lockout')
+    .argument('[gebruikersnaam]')
+    .option('--subject <ref>', 'pseudoniem-referentie uit `lockout list` / pseudonym reference from `lockout list`')
+    .action((gebruikersnaam: string | undefined, o: { subject?: string }) =>
+      withContext((ctx) => lockoutLift(ctx, { ...(gebruikersnaam ? { gebruikersnaam } : {}), ...(o.subject ? { subject: o.subject } : {}) }), { withKeyValue: true }),
+    );
 
   const keys = program.command('keys').description('sleutels en certificaten / keys and certificates');
   keys

@@ -113,7 +113,8 @@ for (const kind of storeKinds()) {
       assert.equal(d.claims_parameter_supported, true);
       assert.deepEqual(d.response_types_supported, ['code']);
       assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
-      assert.deepEqual(d.acr_values_supported, [LOA3, LOA4]);
+      // Token logins (the old way) carry their own acr, advertised next to the eHerkenning levels.
+      assert.deepEqual(d.acr_values_supported, [LOA3, LOA4, 'urn:mijnduo:token']);
       assert.equal(d.registration_endpoint, undefined);
       for (const s of ['openid', 'profile', 'email', 'phone', 'mijnduo', 'offline_access']) {
         assert.ok((d.scopes_supported as string[]).includes(s), s);

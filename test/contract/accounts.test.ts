@@ -394,6 +394,19 @@ for (const impl of registryImplementations(clock)) {
         assert.equal(second.replaced?.undoneReason, 'replaced');
         assert.equal(await reg.activeKoppelingOfAccount(a.account.id), null);
         assert.equal((await reg.findActiveKoppeling(hash('subject:shared')))?.account.id, b.account.id);
+        // Undone is not forgotten: the account was linked once.
+        assert.equal(await reg.everLinked(a.account.id), true);
+      });
+
+      it('everLinked: false before the first koppeling, true after, also once undone', async () => {
+        const { account: acc, code } = await accountWithCode();
+        assert.equal(await reg.everLinked(acc.id), false);
+        const res = await reg.linkWithActivationCode(linkRequest(acc.gebruikersnaam, code, 'ever'));
+        assert.ok(res.ok);
+        assert.equal(await reg.everLinked(acc.id), true);
+        assert.equal(await reg.undoKoppeling(res.koppeling.id, 'means-stolen', T0), true);
+        assert.equal(await reg.everLinked(acc.id), true);
+        assert.equal(await reg.everLinked('not-a-uuid'), false);
       });
 
       it('the database keeps at most one active koppeling per account and per subject', async () => {

@@ -1,52 +1,34 @@
 // The spine, end to end: a real OIDC client (openid-client) runs the code flow with PKCE;
-// a cookie-keeping browser follows redirects and submits forms through the mock broker's
-// persona screen, the artifact, the koppel step and back; the id_token is verified against
-// the gateway's JWKS. A second login of the same persona skips koppelen.
+// a cookie-keeping browser follows redirects and submits forms through the login page, the
+// mock broker's persona screen, the artifact, the koppel wizard and back; the id_token is
+// verified against the gateway's JWKS. A second login of the same persona skips koppelen.
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { Browser, type Page } from '../support/Browser.ts';
+import type { Browser, Page } from '../support/Browser.ts';
 import { seedRegenboog, type Seeded } from '../support/demoData.ts';
 import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
+import {
+  assertStep,
+  atRedirectUri,
+  discover,
+  logInWithEherkenning,
+  newBrowser,
+  openLoginPage,
+  submitKoppel,
+  walkToKoppelen,
+  type AppLogin,
+} from '../koppel/support/wizard.ts';
 
-interface AppLogin {
-  verifier: string;
-  state: string;
-  nonce: string;
-  url: URL;
-}
-
-async function discover(stack: Stack): Promise<client.Configuration> {
-  return client.discovery(new URL(`${stack.gatewayUrl}/oidc`), TEST_CLIENT.client_id, TEST_CLIENT.client_secret, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-}
-
-async function startAppLogin(oidc: client.Configuration): Promise<AppLogin> {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(oidc, {
-    redirect_uri: TEST_CLIENT.redirect_uri,
-    scope: 'openid profile email phone mijnduo',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  });
-  return { verifier, state, nonce, url };
-}
-
-function atRedirectUri(url: string): boolean {
-  return url.startsWith(TEST_CLIENT.redirect_uri);
-}
-
-/** Authorize → gateway → mock broker persona screen (choose `persona`) → ACS. */
-async function throughBroker(browser: Browser, login: AppLogin, persona: string): Promise<Page> {
-  let page = await browser.settle(await browser.get(login.url.toString()));
+/** Authorize → login page → "Log in met eHerkenning" → mock broker persona screen (choose `persona`) → ACS. */
+async function throughBroker(stack: Stack, browser: Browser, oidc: client.Configuration, persona: string): Promise<{ login: AppLogin; page: Page }> {
+  const { login, page: loginPage } = await openLoginPage(browser, oidc);
+  assert.match(loginPage.body, /Inloggen op Mijn DUO zakelijk/);
+  stack.mock.nextLogin({ autoSubmit: false });
+  let page = await logInWithEherkenning(browser, loginPage);
   assert.ok(page.$('input[name=persona]').length > 0, `expected the persona screen, got ${page.url}: ${page.body.slice(0, 500)}`);
   page = await browser.submit(page, { persona, action: 'login' });
-  return browser.settle(page);
+  return { login, page: await browser.settle(page) };
 }
 
 describe('e2e: login from a DUO app through eHerkenning and back', function () {
@@ -64,20 +46,18 @@ describe('e2e: login from a DUO app through eHerkenning and back', function () {
     await stack?.close();
   });
 
-  it('first login links the persona with gebruikersnaam + activatiecode, then tokens carry every claim', async () => {
-    const browser = new Browser({ stopAt: atRedirectUri });
-    const login = await startAppLogin(oidc);
-    stack.mock.nextLogin({ autoSubmit: false });
-    let page = await throughBroker(browser, login, 'jan');
-
-    assert.match(page.url, /\/interaction\/[^/]+\/koppel$/, `expected the koppel step, got ${page.url}: ${page.status} ${page.$("main").text()}`);
-    assert.equal(page.status, 200);
+  it('first login walks the wizard and links the persona with gebruikersnaam + activatiecode, then tokens carry every claim', async () => {
+    const browser = newBrowser();
+    const { login, page: first } = await throughBroker(stack, browser, oidc, 'jan');
+    assertStep(first, 'situatie');
+    assert.match(first.body, /Voordat u begint/);
+    let page = await walkToKoppelen(browser, first);
     assert.ok(page.$('input[name=gebruikersnaam]').length && page.$('input[name=activatiecode]').length);
 
     // Typed the way a person might: lower case, with spaces.
     const typed = seeded.code.toLowerCase().replace(/(.{4})/g, '$1 ');
-    page = await browser.submit(page, { gebruikersnaam: seeded.account.gebruikersnaam.toUpperCase(), activatiecode: typed });
-    assert.match(page.url, /\/koppel\/gelukt$/);
+    page = await submitKoppel(browser, page, seeded.account.gebruikersnaam.toUpperCase(), typed);
+    assertStep(page, 'gelukt');
     assert.match(page.body, /Koppeling gelukt/);
     assert.match(page.body, /Vergeet dan\s+niet om deze in te leveren/);
 
@@ -110,14 +90,14 @@ describe('e2e: login from a DUO app through eHerkenning and back', function () {
     const koppeling = await stack.accounts.activeKoppelingOfAccount(seeded.account.id);
     assert.ok(koppeling, 'a koppeling was stored');
     assert.equal(koppeling.legalSubjectValue, '12345678');
+    assert.equal(koppeling.disclaimerVersion, stack.config.koppel.disclaimerVersion);
+    assert.equal(koppeling.termsVersion, stack.config.koppel.termsVersion);
     assert.doesNotMatch(JSON.stringify(koppeling), /[0-9a-f]{64}@/i, 'no raw pseudonym stored');
   });
 
   it('a second login of the same persona skips koppelen and reuses the code no more', async () => {
-    const browser = new Browser({ stopAt: atRedirectUri });
-    const login = await startAppLogin(oidc);
-    stack.mock.nextLogin({ autoSubmit: false });
-    const page = await throughBroker(browser, login, 'jan');
+    const browser = newBrowser();
+    const { login, page } = await throughBroker(stack, browser, oidc, 'jan');
     assert.ok(atRedirectUri(page.url), `expected straight back to the app, got ${page.url}`);
     assert.ok(!browser.history.some((h) => h.includes('/koppel')), 'no koppel step');
     const tokens = await client.authorizationCodeGrant(oidc, new URL(page.url), {
@@ -129,15 +109,14 @@ describe('e2e: login from a DUO app through eHerkenning and back', function () {
   });
 
   it('the used activation code does not link another persona', async () => {
-    const browser = new Browser({ stopAt: atRedirectUri });
-    const login = await startAppLogin(oidc);
-    stack.mock.nextLogin({ autoSubmit: false });
-    let page = await throughBroker(browser, login, 'kees');
-    assert.match(page.url, /\/koppel$/);
-    page = await browser.submit(page, { gebruikersnaam: seeded.account.gebruikersnaam, activatiecode: seeded.code });
-    assert.equal(page.status, 400);
-    assert.match(page.body, /niet juist/);
+    const browser = newBrowser();
+    const { page: first } = await throughBroker(stack, browser, oidc, 'kees');
+    let page = await walkToKoppelen(browser, first);
+    page = await submitKoppel(browser, page, seeded.account.gebruikersnaam, seeded.code);
+    assertStep(page, 'koppelen');
+    assert.match(page.$('[data-testid=error-summary]').text(), /niet juist/);
     const koppeling = await stack.accounts.activeKoppelingOfAccount(seeded.account.id);
     assert.ok(koppeling);
+    assert.equal(koppeling.subjectHash.length, 64);
   });
 });

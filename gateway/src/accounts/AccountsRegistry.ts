@@ -149,6 +149,8 @@ export interface AccountsRegistry {
   /** Latest koppeling for a subject hash, active or undone (to explain why it was undone). */
   findLatestKoppeling(subjectHash: string): Promise<Koppeling | null>;
   activeKoppelingOfAccount(accountId: string): Promise<Koppeling | null>;
+  /** Whether the account was ever linked (active or undone): token login ends with the first koppeling. */
+  everLinked(accountId: string): Promise<boolean>;
   touchKoppeling(koppelingId: string, now: number): Promise<void>;
   undoKoppeling(koppelingId: string, reason: UndoReason, now: number): Promise<boolean>;
   /** Undo every active koppeling whose lastLoginAt < cutoff; returns those undone. */

@@ -336,6 +336,12 @@ export class SqlAccountsRegistry implements AccountsRegistry, MededelingenRegist
     return row ? toKoppeling(row) : null;
   }
 
+  async everLinked(accountId: string): Promise<boolean> {
+    if (!UUID.test(accountId)) return false;
+    const rows = await this.db.query<Row>('select 1 as one from koppelingen where account_id = $1 limit 1', [accountId]);
+    return rows.length > 0;
+  }
+
   async touchKoppeling(koppelingId: string, now: number): Promise<void> {
     if (!UUID.test(koppelingId)) return;
     // greatest(): a slow request finishing late must not move the last login back in time.

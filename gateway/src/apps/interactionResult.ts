@@ -11,6 +11,15 @@ import { LOA_LEVELS } from '../config.ts';
 import { AMR_EHERKENNING } from './claims.ts';
 import { isFirstParty } from './clients.ts';
 
+/**
+ * `acr` of a login with a TOTP token (the old way, for accounts without a koppeling). Not an
+ * eHerkenning level: an app that needs loa3 asks for it with acr_values / an essential claim.
+ */
+export const ACR_TOKEN = 'urn:mijnduo:token';
+
+/** Every `acr` a login through this gateway can carry. */
+export const ACR_VALUES: readonly string[] = [...LOA_LEVELS, ACR_TOKEN];
+
 /** Key in the interaction result where finishLogin leaves facts oidc-provider has no field for. */
 export const RESULT_KEY = 'mijnduo';
 
@@ -22,7 +31,7 @@ export interface MijnDuoResult {
 export interface LoginOutcome {
   /** Account id (the `sub`). The caller has checked that the account is active. */
   accountId: string;
-  /** Level URN from the verified assertion: loa3 or loa4. */
+  /** Level URN from the verified assertion (loa3 or loa4), or ACR_TOKEN for a token login. */
   acr: string;
   /** Defaults to ['eherkenning']. */
   amr?: string[];
@@ -61,8 +70,8 @@ function checkUid(req: Request, uid: string): void {
  * extended by later requests. Access tokens without offline_access end with it.
  */
 export async function finishLogin(provider: Provider, req: Request, res: Response, outcome: LoginOutcome): Promise<void> {
-  if (!(LOA_LEVELS as readonly string[]).includes(outcome.acr)) {
-    throw new TypeError(`finishLogin: acr must be one of ${LOA_LEVELS.join(', ')}`);
+  if (!ACR_VALUES.includes(outcome.acr)) {
+    throw new TypeError(`finishLogin: acr must be one of ${ACR_VALUES.join(', ')}`);
   }
   if (typeof outcome.accountId !== 'string' || !outcome.accountId) throw new TypeError('finishLogin: accountId is required');
   const ts = toEpochSeconds(outcome.authTime, 'authTime');

@@ -33,7 +33,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { AccountsRegistry } from '../accounts/AccountsRegistry.ts';
 import type { Clock } from '../clock.ts';
-import { LOA_LEVELS, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { KeyMaterial } from '../keys/KeyMaterial.ts';
 import type { Logger } from '../logger.ts';
 import type { KeyValueStore } from '../store/KeyValueStore.ts';
@@ -41,7 +41,7 @@ import { buildClaims, CLAIMS_BY_SCOPE, SCOPES, type LoginFacts } from './claims.
 import { clientsFromConfig, EXTRA_CLIENT_METADATA, isFirstParty } from './clients.ts';
 import { keyValueAdapterFactory } from './KeyValueAdapter.ts';
 import { errorPage, errorText, loggedOutPage, logoutPage } from './pages.ts';
-import { RESULT_KEY, type MijnDuoResult } from './interactionResult.ts';
+import { ACR_VALUES, RESULT_KEY, type MijnDuoResult } from './interactionResult.ts';
 
 export type { Provider };
 
@@ -144,7 +144,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
       Object.entries(CLAIMS_BY_SCOPE).map(([k, v]) => [k, v === null ? null : [...v]]),
     ) as Configuration['claims'],
     scopes: [...SCOPES],
-    acrValues: [...LOA_LEVELS],
+    acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     pkce: { required: () => true },
     conformIdTokenClaims: false,

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { KeyMaterial } from '../keys/KeyMaterial.ts';
 import type { Mailer } from '../mail/Mailer.ts';
+import type { KeyValueStore } from '../store/KeyValueStore.ts';
 
 export interface CliContext {
   config: Config;
@@ -16,6 +17,11 @@ export interface CliContext {
   out: (line: string) => void;
   /** Who runs the command, for the audit trail (default: the OS user). */
   actor?: string;
+  /**
+   * The gateway's KeyValue store (lockouts live there); only the commands that need it get
+   * one. Without REDIS_URL it is an empty in-memory store that sees nothing of the gateway.
+   */
+  kv?: KeyValueStore;
 }
 
 /** A mistake of the person at the keyboard: exit code 1 and this message, in Dutch and English. */

@@ -7,12 +7,12 @@ import type { AccountsRegistry, Account } from '../accounts/AccountsRegistry.ts'
 import type { EherkenningIdentity } from '../broker/EherkenningIdentity.ts';
 import type { BrokerFailure } from '../broker/BrokerFace.ts';
 import type { Clock } from '../clock.ts';
-import { addMonths } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Pages } from '../views/Pages.ts';
+import { isStale, undoneNoticeFor } from '../koppel/Lifecycle.ts';
 import { subjectHash, subjectRef } from '../koppel/SubjectHash.ts';
-import { finishLogin } from '../apps/interactionResult.ts';
+import { ACR_TOKEN, finishLogin } from '../apps/interactionResult.ts';
 import { LoginStateStore, newCsrfToken, primaryLegalSubject, type LoginState } from './LoginState.ts';
 
 export interface LoginFlowDeps {
@@ -32,6 +32,7 @@ export class LoginFlow {
   /** Broker face accepted an assertion for interaction `uid`. Keep only what we need, hashed. */
   async identityAccepted(_req: Request, res: Response, identity: EherkenningIdentity, uid: string): Promise<void> {
     const legal = primaryLegalSubject(identity.legalSubjects);
+    const pre = await this.d.states.getPreLogin(uid);
     const state: LoginState = {
       uid,
       stage: 'identified',
@@ -42,7 +43,9 @@ export class LoginFlow {
       authnInstant: identity.authnInstant,
       ...(identity.sessionNotOnOrAfter !== undefined ? { sessionNotOnOrAfter: identity.sessionNotOnOrAfter } : {}),
       ...(identity.vestigingsnummer !== undefined ? { vestigingsnummer: identity.vestigingsnummer } : {}),
+      // A fresh token once someone is identified, not the one of the login page.
       csrf: newCsrfToken(),
+      ...(pre?.sector ? { sector: pre.sector } : {}),
       wizard: { step: 'situatie' },
     };
     await this.d.states.save(state);
@@ -77,15 +80,15 @@ export class LoginFlow {
 
   /**
    * After the broker: a known, active koppeling logs in; an unknown, undone or stale one goes
-   * to the wizard. The 18-month rule is checked here as well as by the sweep, so a login on
-   * the day it expires cannot slip through before the sweep runs.
+   * to the wizard. The 18-month rule is checked here as well as by the sweep (one rule for
+   * both: koppel/Lifecycle.isStale), so a login on the day it expires cannot slip through
+   * before the sweep runs.
    */
   async resolveKoppeling(req: Request, res: Response, state: LoginState): Promise<void> {
     const now = this.d.clock.now();
     const found = await this.d.accounts.findActiveKoppeling(state.subjectHash);
     if (found) {
-      const staleAt = addMonths(found.koppeling.lastLoginAt, this.d.config.koppel.unlinkAfterMonths);
-      if (now >= staleAt) {
+      if (isStale(found.koppeling.lastLoginAt, now, this.d.config.koppel.unlinkAfterMonths)) {
         await this.d.accounts.undoKoppeling(found.koppeling.id, 'inactive-18-months', now);
         await this.d.accounts.appendAudit({
           at: now,
@@ -95,20 +98,49 @@ export class LoginFlow {
           accountId: found.account.id,
           subjectRef: subjectRef(state.subjectHash),
           reason: 'inactive-18-months',
+          correlationId: state.uid,
+          details: { koppelingId: found.koppeling.id, lastLoginAt: new Date(found.koppeling.lastLoginAt).toISOString(), via: 'login' },
         });
         state.undoneNotice = 'inactive';
       } else if (found.account.status === 'active') {
         await this.d.accounts.touchKoppeling(found.koppeling.id, now);
         await this.complete(req, res, state, found.account);
         return;
+      } else {
+        // Linked, but the beheerder blocked the account: no wizard (it would only invite
+        // linking this means to another account), a clear page instead.
+        await this.d.accounts.appendAudit({
+          at: now,
+          action: 'login.refused',
+          outcome: 'refused',
+          actorType: 'account',
+          actorId: found.account.id,
+          accountId: found.account.id,
+          subjectRef: subjectRef(state.subjectHash),
+          reason: 'account-disabled',
+          correlationId: state.uid,
+        });
+        await this.d.states.delete(state.uid);
+        this.d.pages.render(res, 'error', { titleKey: 'error.accountDisabled.title', bodyKey: 'error.accountDisabled.body', code: 'account-disabled', correlationId: state.uid.slice(0, 8) }, 403);
+        return;
       }
     } else {
       const latest = await this.d.accounts.findLatestKoppeling(state.subjectHash);
-      if (latest?.undoneReason) state.undoneNotice = latest.undoneReason === 'inactive-18-months' ? 'inactive' : 'beheerder';
+      const notice = undoneNoticeFor(latest?.undoneReason ?? null);
+      if (notice) state.undoneNotice = notice;
     }
     state.stage = 'koppel';
     await this.d.states.save(state);
-    res.redirect(303, `/interaction/${encodeURIComponent(state.uid)}/koppel`);
+    await this.d.accounts.appendAudit({
+      at: now,
+      action: 'koppel.started',
+      outcome: 'success',
+      actorType: 'anonymous',
+      subjectRef: subjectRef(state.subjectHash),
+      correlationId: state.uid,
+      details: { notice: state.undoneNotice ?? null, level: state.level },
+    });
+    res.redirect(303, `/interaction/${encodeURIComponent(state.uid)}/koppel/${state.wizard.step}`);
   }
 
   /** Finish the OIDC interaction for `account`. */
@@ -122,15 +154,42 @@ export class LoginFlow {
       actorId: account.id,
       accountId: account.id,
       subjectRef: subjectRef(state.subjectHash),
-      details: { level: state.level, broker: state.broker },
+      correlationId: state.uid,
+      details: { method: 'eherkenning', level: state.level, broker: state.broker, sector: state.sector ?? null },
     });
     await this.d.states.delete(state.uid);
+    await this.d.states.deletePreLogin(state.uid);
     await finishLogin(this.d.provider, req, res, {
       accountId: account.id,
       acr: state.level,
       amr: ['eherkenning'],
       authTime: Math.floor(state.authnInstant / 1000),
       ...(state.sessionNotOnOrAfter !== undefined ? { sessionNotOnOrAfter: state.sessionNotOnOrAfter } : {}),
+    });
+  }
+
+  /**
+   * Finish the interaction `uid` after a token login (the old way): acr ACR_TOKEN, amr otp.
+   * The caller has checked the code, the account's status and that it has no koppeling.
+   */
+  async completeTokenLogin(req: Request, res: Response, uid: string, account: Account, sector: string | undefined): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.accounts.appendAudit({
+      at: now,
+      action: 'login.completed',
+      outcome: 'success',
+      actorType: 'account',
+      actorId: account.id,
+      accountId: account.id,
+      correlationId: uid,
+      details: { method: 'token', sector: sector ?? null },
+    });
+    await this.d.states.deletePreLogin(uid);
+    await finishLogin(this.d.provider, req, res, {
+      accountId: account.id,
+      acr: ACR_TOKEN,
+      amr: ['otp'],
+      authTime: Math.floor(now / 1000),
     });
   }
 }
