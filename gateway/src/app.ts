@@ -20,6 +20,11 @@ import { LoginFlow } from './interaction/LoginFlow.ts';
 import { LoginStateStore } from './interaction/LoginState.ts';
 import { interactionRoutes } from './interaction/routes.ts';
 import { koppelRoutes } from './koppel/KoppelRoutes.ts';
+import { IpThrottle, type IpThrottleOptions } from './koppel/IpThrottle.ts';
+import { Lockout } from './koppel/Lockout.ts';
+import { createMailer, type Mailer } from './mail/Mailer.ts';
+import { portalRouter, withPortalClient } from './portal/index.ts';
+import { backendsOf, createOps, type Ops } from './ops/index.ts';
 import { Pages } from './views/Pages.ts';
 
 export interface GatewayDeps {
@@ -29,6 +34,12 @@ export interface GatewayDeps {
   kv: KeyValueStore;
   accounts: AccountsRegistry;
   keys: KeyMaterial;
+  /** Mails of the beheer screens; default: createMailer(config) (SMTP, or the dev outbox). */
+  mailer?: Mailer;
+  /** Health, metrics, store status; main.ts passes one wired to the stores' own hooks. */
+  ops?: Ops;
+  /** Koppel and token login tuning (tests); the defaults suit production. */
+  koppel?: { ipThrottle?: IpThrottleOptions };
 }
 
 export interface Gateway {
@@ -37,6 +48,7 @@ export interface Gateway {
   brokerFace: BrokerFace;
   pages: Pages;
   states: LoginStateStore;
+  ops: Ops;
 }
 
 function originOf(url: string): string {
@@ -52,17 +64,21 @@ function formTargets(cfg: Config): string[] {
 }
 
 export function createGatewayApp(deps: GatewayDeps): Gateway {
-  const { config, clock, logger, kv, accounts, keys } = deps;
+  const { config, clock, logger, keys } = deps;
+  const ops = deps.ops ?? createOps({ config, clock, logger, keys });
+  // Every store call is timed and feeds the store status (login gate, readiness).
+  const kv = ops.instrumentKeyValueStore(deps.kv);
+  const accounts = ops.instrumentAccounts(deps.accounts);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   const secure = config.publicUrl.startsWith('https://');
   const pages = new Pages({ secureCookies: secure, cache: config.env !== 'development' });
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    res.locals.requestId = randomUUID();
-    next();
-  });
+  // Request id, access log, HTTP metrics; then the probes, which need nothing else.
+  app.use(ops.requestMiddleware());
+  app.use(ops.healthRouter());
+  if (config.ops.metricsToken) app.get('/metrics', ops.metricsHandler({ requireToken: true }));
   app.use(cookieParser());
   app.use(pages.middleware());
   app.use(
@@ -85,7 +101,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   app.get('/static/design-tokens.css', (_req, res) => res.sendFile(path.join(rhc, 'design-tokens', 'dist', 'index.css'), staticOpts));
   app.use('/static', express.static(path.join(import.meta.dirname, 'views', 'static'), staticOpts));
 
-  const provider = createOidcProvider({ config, keys, kv, accounts, clock, logger });
+  // The Mijn DUO portal is one more (first-party) OIDC client of the provider.
+  const provider = createOidcProvider({ config: withPortalClient(config, keys.secrets), keys, kv, accounts, clock, logger });
   const states = new LoginStateStore(kv, config.oidc.ttl.interactionSeconds * 1000);
   const flow = new LoginFlow({
     config,
@@ -97,25 +114,49 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     pages,
     subjectHashKey: keys.secrets.subjectHashKey,
   });
-  const brokerFace = createBrokerFace({
+  const brokerFace = ops.instrumentBrokerFace(createBrokerFace({
     config,
     keys,
     kv,
     clock,
     logger,
-    handlers: {
+    handlers: ops.instrumentBrokerHandlers({
       onIdentity: (req, res, identity, loginKey) => flow.identityAccepted(req, res, identity, loginKey),
       onFailure: (req, res, failure) => flow.brokerFailed(req, res, failure),
-    },
-  });
+    }),
+  }));
+  ops.attach({ kv, accounts, brokerFace, ...backendsOf(deps.kv, deps.accounts) });
 
+  // While a store is known to be down, no new login starts; a store failure inside
+  // oidc-provider gets the 503 page instead of its generic 500. Neither reads a body.
+  app.all('/oidc/auth', ops.loginGate(pages));
+  ops.watchProvider(provider, pages);
   // oidc-provider parses its own bodies: nothing that reads the body may run before it.
   mountOidc(app, provider);
   app.use(brokerFace.router);
-  app.use(interactionRoutes({ provider, brokerFace, flow, states, pages }));
+  // One lockout and one per-IP throttle, shared by the koppel wizard and token login.
+  const lockout = new Lockout({ kv, accounts, clock, config });
+  const ipThrottle = new IpThrottle(kv, clock, deps.koppel?.ipThrottle);
+  app.use(interactionRoutes({ config, provider, brokerFace, flow, states, pages, accounts, clock, kv, lockout, ipThrottle }));
   app.use(
-    koppelRoutes({ config, provider, accounts, states, flow, pages, clock, activationCodeKey: keys.secrets.activationCodeKey }),
+    koppelRoutes({
+      config,
+      provider,
+      accounts,
+      states,
+      flow,
+      pages,
+      clock,
+      activationCodeKey: keys.secrets.activationCodeKey,
+      lockout,
+      ipThrottle,
+    }),
   );
+
+  // Built on first use: without SMTP a production gateway must still start (createMailer refuses).
+  let mailer = deps.mailer;
+  const lazyMailer: Mailer = { send: (msg) => (mailer ??= createMailer(config, clock)).send(msg) };
+  app.use(portalRouter({ config, provider, accounts, kv, keys, clock, logger, pages, mailer: lazyMailer }));
 
   app.use((_req: Request, res: Response) => {
     pages.render(res, 'error', { titleKey: 'error.notFound.title', bodyKey: 'error.notFound.body' }, 404);
@@ -139,5 +180,5 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     pages.render(res, 'error', { code: 'internal', correlationId }, 500);
   });
 
-  return { app, provider, brokerFace, pages, states };
+  return { app, provider, brokerFace, pages, states, ops };
 }

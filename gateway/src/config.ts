@@ -150,6 +150,39 @@ export const configSchema = z
       sectors: z
         .array(z.object({ id: z.string().regex(/^[a-z0-9-]+$/), nl: z.string(), en: z.string() }))
         .min(1),
+      // The Mijn DUO portal is a first-party OIDC client of this gateway (gateway/src/portal).
+      /** Its client id; added to the OIDC clients automatically, secret derived from keys.secrets. */
+      clientId: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lower-case letters, digits and dashes (3 to 64)').default('mijnduo-portal'),
+      /**
+       * Base URL the portal uses to reach this gateway's own token endpoint server-to-server
+       * (behind a proxy the public URL may not be reachable from inside). Unset → the listen address.
+       */
+      internalUrl: httpUrl.optional(),
+      session: z
+        .object({
+          /** Portal session ends after this many minutes without a request. */
+          idleMinutes: z.number().int().min(1).max(240).default(15),
+          /** Hard limit after login; unset → the gateway session (oidc.ttl.sessionSeconds). Never longer. */
+          absoluteMinutes: z.number().int().min(5).max(1440).optional(),
+        })
+        .prefault({}),
+      /** Tasks (Onderwerpen) in Mijn DUO: id → titles and where the task lives. */
+      onderwerpen: z
+        .record(
+          z.string().regex(/^[a-z0-9-]+$/, 'onderwerp ids are lower-case letters, digits and dashes'),
+          z.object({
+            nl: z.string().min(1).max(100),
+            en: z.string().min(1).max(100),
+            url: z
+              .string()
+              .refine((u) => /^https?:\/\/[^\s]+$/.test(u) || /^\/(?![/\\])[^\s]*$/.test(u), 'must be an http(s) URL or a path starting with /'),
+          }),
+        )
+        .default({}),
+      /** Rol → the onderwerpen that rol gives access to (ids from portal.onderwerpen). */
+      rollen: z.record(z.string().min(1).max(100), z.array(z.string())).default({}),
+      /** Onderwerp ids for the tile Snel naar, in this order (only those the rollen allow are shown). */
+      snelNaar: z.array(z.string()).default([]),
     }),
     mail: z.object({
       /** SMTP URL; unset → mails are written to the log directory (development). */
@@ -160,6 +193,21 @@ export const configSchema = z
     log: z.object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     }),
+    /** Operations: health, metrics, store probes, shutdown (docs/operations.md). */
+    ops: z
+      .object({
+        /** Separate listener for /metrics and a copy of /health/*; unset → none. Keep it internal. */
+        listen: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
+        /** Also serve /metrics on the main port, only with `Authorization: Bearer <token>`. Unset → never there. */
+        metricsToken: z.string().min(32).optional(),
+        /** Readiness: each dependency must answer within this. */
+        readyTimeoutMs: z.number().int().min(50).max(10_000).default(1000),
+        /** While a store is down, it is pinged this often so the gateway recovers by itself. */
+        storeProbeIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+        /** Shutdown: how long requests in flight may take before their connections are cut. */
+        shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     // The ServiceID must belong to our own OIN: a ServiceID is bound to the DV that registered it.
@@ -168,6 +216,30 @@ export const configSchema = z
     }
     if (!cfg.service.entityId.startsWith(`urn:etoegang:DV:${cfg.service.oin}:`)) {
       ctx.addIssue({ code: 'custom', path: ['service', 'entityId'], message: 'must carry service.oin' });
+    }
+    // The portal's onderwerpen, rollen and session must fit together and with the OIDC side.
+    const onderwerpIds = Object.keys(cfg.portal.onderwerpen);
+    for (const [rol, ids] of Object.entries(cfg.portal.rollen)) {
+      ids.forEach((id, i) => {
+        if (!onderwerpIds.includes(id)) {
+          ctx.addIssue({ code: 'custom', path: ['portal', 'rollen', rol, i], message: `unknown onderwerp "${id}"; known: ${onderwerpIds.join(', ') || '(none)'}` });
+        }
+      });
+    }
+    cfg.portal.snelNaar.forEach((id, i) => {
+      if (!onderwerpIds.includes(id)) {
+        ctx.addIssue({ code: 'custom', path: ['portal', 'snelNaar', i], message: `unknown onderwerp "${id}"; known: ${onderwerpIds.join(', ') || '(none)'}` });
+      }
+    });
+    if (cfg.oidc.clients.some((c) => c.client_id === cfg.portal.clientId)) {
+      ctx.addIssue({ code: 'custom', path: ['portal', 'clientId'], message: `"${cfg.portal.clientId}" is also configured in oidc.clients; the portal client is added automatically` });
+    }
+    const absolute = cfg.portal.session.absoluteMinutes;
+    if (absolute !== undefined && absolute * 60 > cfg.oidc.ttl.sessionSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['portal', 'session', 'absoluteMinutes'], message: `must not exceed the gateway session (oidc.ttl.sessionSeconds = ${cfg.oidc.ttl.sessionSeconds} s)` });
+    }
+    if (cfg.portal.session.idleMinutes * 60 > (absolute !== undefined ? absolute * 60 : cfg.oidc.ttl.sessionSeconds)) {
+      ctx.addIssue({ code: 'custom', path: ['portal', 'session', 'idleMinutes'], message: 'must not exceed the absolute session length' });
     }
     if (cfg.env === 'production') {
       if (!cfg.stores.redisUrl) ctx.addIssue({ code: 'custom', path: ['stores', 'redisUrl'], message: 'required in production' });
@@ -223,6 +295,9 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['MIJNDUO_KEYS_DIR', ['keys', 'dir'], String],
   ['SMTP_URL', ['mail', 'smtpUrl'], String],
   ['LOG_LEVEL', ['log', 'level'], String],
+  ['OPS_HOST', ['ops', 'listen', 'host'], String],
+  ['OPS_PORT', ['ops', 'listen', 'port'], Number],
+  ['METRICS_TOKEN', ['ops', 'metricsToken'], String],
 ];
 
 function setPath(obj: Plain, keys: string[], value: unknown): void {

@@ -1,6 +1,7 @@
 // Structured JSON logs. Pseudonyms, codes and secrets never go in: redact the known fields
 // as a second line of defence behind not logging them at all.
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './ops/requestContext.ts';
 
 export type { Logger };
 
@@ -28,6 +29,12 @@ export function createLogger(opts: { level: string; name?: string; destination?:
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line written while a request is handled names that request (ops/requestContext.ts).
+      // `reqId`, because `requestId` already means a SAML request's ID in the broker face's lines.
+      mixin: () => {
+        const reqId = currentRequestId();
+        return reqId ? { reqId } : {};
+      },
     },
     opts.destination ?? process.stdout,
   );

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createGatewayApp, type Gateway } from '../../gateway/src/app.ts';
+import { createGatewayApp, type Gateway, type GatewayDeps } from '../../gateway/src/app.ts';
 import type { AccountsRegistry } from '../../gateway/src/accounts/AccountsRegistry.ts';
 import { ManualClock, systemClock, type Clock } from '../../gateway/src/clock.ts';
 import { loadConfig, mergeConfig, PROJECT_ROOT, type Config } from '../../gateway/src/config.ts';
@@ -15,8 +15,9 @@ import { ensureDevKeys } from '../../gateway/src/keys/DevKeys.ts';
 import type { KeyMaterial } from '../../gateway/src/keys/KeyMaterial.ts';
 import { createLogger, type Logger } from '../../gateway/src/logger.ts';
 import type { KeyValueStore } from '../../gateway/src/store/KeyValueStore.ts';
+import type { Mailer } from '../../gateway/src/mail/Mailer.ts';
 import { loadIdpMockConfig, optionsFromConfig } from '../../idp-mock/src/config.ts';
-import { createIdpMock, type IdpMock, type RunningIdpMock } from '../../idp-mock/src/idpMock.ts';
+import { createIdpMock, type IdpMock, type IdpMockOptions, type RunningIdpMock } from '../../idp-mock/src/idpMock.ts';
 import { createTestKeyValueStore, createTestRegistry } from './stores.ts';
 
 export const TEST_CLIENT = {
@@ -49,6 +50,16 @@ export interface StackOptions {
   /** Reuse a running mock broker (a second gateway behind the same broker). */
   mock?: { mock: IdpMock; running: RunningIdpMock };
   logDestination?: NodeJS.WritableStream;
+  /** Mailer for the beheer screens (e.g. a MemoryMailer); default: the configured one. */
+  mailer?: Mailer;
+  /** Log level with logDestination (default info). */
+  logLevel?: string;
+  /** Extra options for the mock broker this stack starts (e.g. an arsUrl behind a proxy). */
+  mockOptions?: Partial<IdpMockOptions>;
+  /** Ports for the mock broker this stack starts (default ephemeral). */
+  mockPorts?: { httpPort?: number; arsPort?: number };
+  /** Koppel/token login tuning (e.g. the per-IP throttle). */
+  koppel?: GatewayDeps['koppel'];
 }
 
 function listen(server: http.Server): Promise<number> {
@@ -82,8 +93,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       clock,
       logger: pino({ level: 'silent' }),
       controlApi: true,
+      ...opts.mockOptions,
     });
-    mockRunning = await mock.start({ host: '127.0.0.1', httpPort: 0, arsPort: 0 });
+    mockRunning = await mock.start({ host: '127.0.0.1', httpPort: 0, arsPort: 0, ...opts.mockPorts });
     ownMock = true;
   }
 
@@ -116,11 +128,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       opts.config ?? {},
     ),
   });
-  const logger = createLogger({ level: opts.logDestination ? 'info' : 'silent', ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const logger = createLogger({ level: opts.logDestination ? (opts.logLevel ?? 'info') : 'silent', ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
   const keys = await prepareKeys(config);
   const kv = opts.kv ?? (await createTestKeyValueStore(clock));
   const accounts = opts.accounts ?? (await createTestRegistry(clock));
-  const gateway = createGatewayApp({ config, clock, logger, kv, accounts, keys });
+  const gateway = createGatewayApp({
+    config,
+    clock,
+    logger,
+    kv,
+    accounts,
+    keys,
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
+    ...(opts.koppel ? { koppel: opts.koppel } : {}),
+  });
   server.on('request', gateway.app);
   server.keepAliveTimeout = 1000;
 
