@@ -8,12 +8,12 @@ import { seedRegenboog, type Seeded } from '../support/demoData.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { discover, linkDirectly, startAppLogin } from '../koppel/support/wizard.ts';
 import { undoKoppelingOfAccount } from '../../gateway/src/koppel/Lifecycle.ts';
-import { focusedId, launch, newContext, screenshot, seriousViolations, tabTo } from './support.ts';
+import { describeInChromium, focusedId, launch, newContext, screenshot, seriousViolations, tabTo } from './support.ts';
 
 /** Back at the app with an authorization code (the stub answers; Chromium may still call port 9 unsafe). */
 const toApp = (r: { url(): string }): boolean => /^http:\/\/127\.0\.0\.1:9\/callback\?code=/.test(r.url());
 
-describe('browser: the login page and the koppel wizard in Chromium', function () {
+describeInChromium('browser: the login page and the koppel wizard in Chromium', function () {
   this.timeout(120_000);
   let stack: Stack;
   let oidc: client.Configuration;

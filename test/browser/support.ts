@@ -1,7 +1,7 @@
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the screens a
 // person sees: real CSS, real focus, real keyboard. The app's redirect_uri is answered by the
 // test itself (nothing listens on it).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -9,6 +9,26 @@ import { TEST_CLIENT } from '../support/stack.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENS_DIR = process.env.SCREENS_DIR ?? '/tmp/screens';
+
+/**
+ * Browser suites register only where Chromium is installed (CI installs Debian's package and
+ * sets REQUIRE_CHROMIUM=1, so there a missing browser is a failure, not a quiet gap).
+ */
+export function describeInChromium(title: string, fn: (this: Mocha.Suite) => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(title, fn);
+    return;
+  }
+  if (process.env.REQUIRE_CHROMIUM === '1') {
+    describe(title, () => {
+      it('needs Chromium', () => {
+        throw new Error(`REQUIRE_CHROMIUM=1 but ${CHROMIUM} does not exist (apt-get install chromium)`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`note: ${CHROMIUM} not found; browser suite "${title}" not registered (apt-get install chromium)\n`);
+}
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({

@@ -4,11 +4,11 @@
 // /tmp/screens (SCREENS_DIR) for people to look at.
 import assert from 'node:assert/strict';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
-import { launch, screenshot, seriousViolations, tabTo } from '../browser/support.ts';
+import { describeInChromium, launch, screenshot, seriousViolations, tabTo } from '../browser/support.ts';
 import { MINUTE } from '../../gateway/src/clock.ts';
 import { mededelingenOf, portalLogin, startWorld, type Person, type World } from './support/world.ts';
 
-describe('portal: the screens in Chromium', function () {
+describeInChromium('portal: the screens in Chromium', function () {
   this.timeout(90_000);
   let world: World;
   let chromium: Chromium;

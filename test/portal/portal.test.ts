@@ -54,10 +54,10 @@ describe('portal: Mijn DUO for a gebruiker', function () {
     await world?.close();
   });
 
-  it('the start page is "Inloggen op Mijn DUO zakelijk" with Inloggen, and nothing personal', async () => {
+  it('the start page is "Mijn DUO zakelijk" with Inloggen, and nothing personal', async () => {
     const page = await new Browser().get(`${base}/`);
     assert.equal(page.status, 200);
-    assert.equal(text(page, 'h1'), 'Inloggen op Mijn DUO zakelijk');
+    assert.equal(text(page, 'h1'), 'Mijn DUO zakelijk');
     assert.equal(page.$('[data-testid=login]').attr('href'), '/inloggen');
     assert.match(text(page, 'main'), /De activatiecode is 24 uur geldig/);
     assert.equal(page.$('[data-testid=user-name]').length, 0);
@@ -228,7 +228,7 @@ describe('portal: Mijn DUO for a gebruiker', function () {
     page = await browser.submit(page, { logout: 'yes' }, 'form');
     page = await browser.get(`${base}/`);
     assert.equal(page.$('[data-testid=user-name]').length, 0);
-    assert.equal(text(page, 'h1'), 'Inloggen op Mijn DUO zakelijk');
+    assert.equal(text(page, 'h1'), 'Mijn DUO zakelijk');
   });
 
   it('after the idle timeout the portal session is over and the next login asks for eHerkenning again', async () => {
@@ -265,7 +265,7 @@ describe('portal: Mijn DUO for a gebruiker', function () {
     try {
       const page = await browser.get(`${base}/`);
       assert.equal(page.$('[data-testid=user-name]').length, 0);
-      assert.equal(text(page, 'h1'), 'Inloggen op Mijn DUO zakelijk');
+      assert.equal(text(page, 'h1'), 'Mijn DUO zakelijk');
     } finally {
       await world.stack.accounts.setStatus(world.jan.account.id, 'active');
     }

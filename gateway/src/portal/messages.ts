@@ -11,7 +11,7 @@ const nl: Record<string, string> = {
   'portal.yes': 'ja',
   'portal.no': 'nee',
 
-  'portal.start.title': 'Inloggen op Mijn DUO zakelijk',
+  'portal.start.title': 'Mijn DUO zakelijk',
   'portal.start.intro':
     'Mijn DUO zakelijk is de beveiligde site van de Dienst Uitvoering Onderwijs (DUO) voor de gegevensuitwisseling met zakelijke klanten, zoals onderwijsinstellingen en gemeenten.',
   'portal.start.eherkenning': 'eHerkenning',
@@ -173,7 +173,7 @@ const en: Record<string, string> = {
   'portal.yes': 'yes',
   'portal.no': 'no',
 
-  'portal.start.title': 'Log in to Mijn DUO business',
+  'portal.start.title': 'Mijn DUO business',
   'portal.start.intro':
     'Mijn DUO business is the secure site of the Education Executive Agency (DUO) for exchanging data with business customers such as schools and municipalities.',
   'portal.start.eherkenning': 'eHerkenning',
