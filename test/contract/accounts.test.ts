@@ -69,6 +69,7 @@ for (const impl of registryImplementations(clock)) {
         disclaimerVersion: '2021-10',
         termsVersion: '2021-10',
         acceptedAt: now - MINUTE,
+        disclaimerAcceptedAt: now - 2 * MINUTE,
         correlationId: `corr-${subject}`,
       };
     }
@@ -305,6 +306,7 @@ for (const impl of registryImplementations(clock)) {
           disclaimerVersion: '2021-10',
           termsVersion: '2021-10',
           acceptedAt: req.acceptedAt,
+          disclaimerAcceptedAt: req.disclaimerAcceptedAt,
         });
         const [codeRow] = await reg.db.query<{ used_at: Date }>('select used_at from activation_codes where account_id = $1', [acc.id]);
         assert.equal(codeRow?.used_at.getTime(), req.now);

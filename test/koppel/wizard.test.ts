@@ -184,6 +184,7 @@ describe('koppel wizard over HTTP', function () {
     assert.equal(k.disclaimerVersion, stack.config.koppel.disclaimerVersion);
     assert.equal(k.termsVersion, stack.config.koppel.termsVersion);
     assert.equal(k.acceptedAt, state.wizard.termsAcceptedAt);
+    assert.equal(k.disclaimerAcceptedAt, state.wizard.disclaimerAcceptedAt);
     const [linked] = await stack.accounts.listAudit({ accountId: seeded.account.id, action: 'koppel.linked' });
     assert.equal(linked?.details?.disclaimerAcceptedAt, new Date(state.wizard.disclaimerAcceptedAt).toISOString());
     assert.equal(linked?.details?.termsAcceptedAt, new Date(state.wizard.termsAcceptedAt).toISOString());

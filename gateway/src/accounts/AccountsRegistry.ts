@@ -60,7 +60,10 @@ export interface Koppeling {
   undoneReason: UndoReason | null;
   disclaimerVersion: string;
   termsVersion: string;
+  /** When the gebruikersvoorwaarden were accepted. */
   acceptedAt: number;
+  /** When the disclaimer was accepted; null for koppelingen made before it was recorded. */
+  disclaimerAcceptedAt: number | null;
 }
 
 export interface ActivationCodeRecord {
@@ -106,7 +109,10 @@ export interface LinkRequest {
   legalSubjectValue: string;
   disclaimerVersion: string;
   termsVersion: string;
+  /** When the gebruikersvoorwaarden were accepted. */
   acceptedAt: number;
+  /** When the disclaimer (fraude, privacy) was accepted. */
+  disclaimerAcceptedAt?: number;
   correlationId?: string;
 }
 

@@ -278,6 +278,7 @@ export class SqlAccountsRegistry implements AccountsRegistry, MededelingenRegist
     const subjectHash = requireHash('subjectHash', req.subjectHash);
     const now = requireTime('now', req.now);
     const acceptedAt = requireTime('acceptedAt', req.acceptedAt);
+    const disclaimerAcceptedAt = req.disclaimerAcceptedAt === undefined ? null : requireTime('disclaimerAcceptedAt', req.disclaimerAcceptedAt);
     // A lost race (another process linked the same subject at the same moment) is retried on
     // fresh data; every attempt either writes everything or nothing.
     return retrying(3, isRaceLost, () =>
@@ -301,9 +302,9 @@ export class SqlAccountsRegistry implements AccountsRegistry, MededelingenRegist
         const ofSubject = await this.undoActive(tx, 'subject_hash', subjectHash, 'replaced', now);
         const [kRow] = await tx.query<Row>(
           `insert into koppelingen (id, account_id, subject_hash, broker, legal_subject_type, legal_subject_value,
-             linked_at, last_login_at, disclaimer_version, terms_version, accepted_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) returning *`,
-          [randomUUID(), accountId, subjectHash, req.broker, req.legalSubjectType, req.legalSubjectValue, now, req.disclaimerVersion, req.termsVersion, acceptedAt],
+             linked_at, last_login_at, disclaimer_version, terms_version, accepted_at, disclaimer_accepted_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) returning *`,
+          [randomUUID(), accountId, subjectHash, req.broker, req.legalSubjectType, req.legalSubjectValue, now, req.disclaimerVersion, req.termsVersion, acceptedAt, disclaimerAcceptedAt],
         );
         const koppeling = toKoppeling(kRow!);
         const account = (await this.loadAccount(tx, accountId))!;

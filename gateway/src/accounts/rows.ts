@@ -96,6 +96,7 @@ export function toKoppeling(r: Row): Koppeling {
     disclaimerVersion: str(r.disclaimer_version),
     termsVersion: str(r.terms_version),
     acceptedAt: ms(r.accepted_at),
+    disclaimerAcceptedAt: msOrNull(r.disclaimer_accepted_at),
   };
 }
 

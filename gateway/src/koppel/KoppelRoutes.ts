@@ -310,6 +310,7 @@ export function koppelRoutes(d: KoppelDeps): Router {
       disclaimerVersion: d.config.koppel.disclaimerVersion,
       termsVersion: d.config.koppel.termsVersion,
       acceptedAt: termsAcceptedAt,
+      disclaimerAcceptedAt,
       correlationId: state.uid,
     });
 
