@@ -1,9 +1,14 @@
 // Certificates we trust (broker metadata, the metadata signer) and the fingerprints eHerkenning
 // uses as KeyName: lowercase hex SHA-256 of the DER, and SHA-1 for brokers that match on it.
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 
 export interface TrustedCert {
   pem: string;
+  /**
+   * The certificate's public key, parsed once when the certificate is loaded. Signature checks
+   * use it instead of `pem`, which would be parsed again (X.509 + key) on every verification.
+   */
+  publicKey?: KeyObject;
   sha256: string;
   sha1: string;
   /** KeyName values that metadata published next to the certificate. */
@@ -52,6 +57,7 @@ export function trustedCert(der: Buffer, keyNames: string[] = []): TrustedCert {
   if (bits < 2048) throw new Error(`RSA key of ${bits} bits is too small`);
   return {
     pem: pemFromDer(Buffer.from(x.raw)),
+    publicKey: key,
     ...fingerprints(Buffer.from(x.raw)),
     keyNames: keyNames.map(normalizeFingerprint),
     notBefore: Date.parse(x.validFrom),

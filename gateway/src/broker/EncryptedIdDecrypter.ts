@@ -5,6 +5,7 @@
 // EncryptedData with exactly one nested EncryptedKey, built from allow-listed parts only, so its
 // document-wide lookups cannot pick up anything else. Every cryptographic or plaintext failure
 // is the same reason code, and nothing from the plaintext is logged.
+import type { KeyObject } from 'node:crypto';
 import xmlenc from 'xml-encryption';
 import {
   ALLOWED_CONTENT_ENCRYPTION,
@@ -22,6 +23,11 @@ import { DECRYPTED_LIMITS, parseXml } from './XmlGuard.ts';
 export interface DecryptionKey {
   /** PEM private key. */
   keyPem: string;
+  /**
+   * The same key parsed once (start-up). Used instead of keyPem when present: a PEM string is
+   * parsed again on every decryption, which costs about as much as the RSA operation itself.
+   */
+  key?: KeyObject;
   sha256: string;
   sha1: string;
 }
@@ -96,13 +102,14 @@ function selfContained(contentAlgorithm: string, contentCipher: string, kt: KeyT
   );
 }
 
-function libDecrypt(xml: string, keyPem: string): Promise<string> {
+function libDecrypt(xml: string, key: string | KeyObject): Promise<string> {
   return new Promise((resolve, rejectP) => {
     try {
       xmlenc.decrypt(
         xml,
         // The allow-list above already refused RSA-1_5 and 3DES; AES-CBC must pass the library.
-        { key: keyPem, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false },
+        // xml-encryption passes `key` to crypto.privateDecrypt (or createPrivateKey): a KeyObject works as is.
+        { key: key as string, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false },
         (err: Error | null, result?: string) => (err || typeof result !== 'string' ? rejectP(new Error('x')) : resolve(result)),
       );
     } catch {
@@ -152,7 +159,7 @@ export async function decryptEncryptedId(encryptedId: Element, opts: DecryptOpti
     const candidate = selfContained(contentAlgorithm, contentCipher, kt);
     for (const key of keyOrder(opts.keys, kt.keyNames)) {
       try {
-        plaintext = await libDecrypt(candidate, key.keyPem);
+        plaintext = await libDecrypt(candidate, key.key ?? key.keyPem);
         break;
       } catch {
         // Same outcome for a wrong key, bad padding or a bad tag: try the next key.

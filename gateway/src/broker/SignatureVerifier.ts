@@ -89,9 +89,11 @@ export function candidateCerts(certs: readonly TrustedCert[], keyNames: string[]
   return named.length > 0 ? named : valid;
 }
 
-function restrictedVerifier(certPem: string): SignedXml {
+function restrictedVerifier(cert: TrustedCert): SignedXml {
   const sig = new SignedXml({
-    publicCert: certPem,
+    // The key parsed once with the certificate (Certificates.ts); the PEM only for a cert built
+    // without one. Either way it is the trusted certificate's key, never one from the message.
+    publicCert: cert.publicKey ?? cert.pem,
     // Never take a key from the message (CVE-2024-32962 class): always null.
     getCertFromKeyInfo: () => null,
   });
@@ -125,7 +127,7 @@ export function verifyEnvelopedSignature(xml: string, element: Element, opts: Ve
 
   let verified: { canon: string; cert: TrustedCert } | null = null;
   for (const cert of candidates) {
-    const sig = restrictedVerifier(cert.pem);
+    const sig = restrictedVerifier(cert);
     try {
       sig.loadSignature(signature);
       if (sig.checkSignature(xml) === true) {
