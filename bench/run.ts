@@ -8,13 +8,12 @@
 // The gateway, the bare provider and the mock broker each run in a child process of their own;
 // this process only generates load and measures. Everything listens on 127.0.0.1.
 // Stores: Redis / PostgreSQL when REDIS_URL / DATABASE_URL are set, embedded otherwise.
-// Knobs (env): BENCH_LOGINS (full logins in part 2, default 400), BENCH_ACS_LOGINS (200),
-// BENCH_ACS_CONCURRENCY (8), BENCH_TOKEN_SECONDS (per round and side, 2.5), BENCH_TOKEN_ROUNDS (4),
-// BENCH_TOKEN_CONCURRENCY (16), BENCH_GATEWAY_NODE_OPTIONS (extra node flags for the gateway,
-// e.g. "--max-semi-space-size=32"),
-// BENCH_PERSONAS (32), BENCH_LOG_LEVEL (gateway log level, default info), BENCH_PARTS (which
-// parts to run, default "acs,login,token"), BENCH_CPU_PROF=1 (write a .cpuprofile of the
-// gateway; summarise it with bench/cpuprofile-summary.ts).
+// Knobs (env, see docs/performance.md): BENCH_LOGINS (full logins in part 2, default 400),
+// BENCH_ACS_LOGINS (200), BENCH_ACS_CONCURRENCY (8), BENCH_TOKEN_SECONDS (per round and side,
+// 2.5), BENCH_TOKEN_ROUNDS (4), BENCH_TOKEN_CONCURRENCY (16), BENCH_PERSONAS (32),
+// BENCH_LOG_LEVEL (the gateway's, default info), BENCH_PARTS (default "acs,login,token"),
+// BENCH_GATEWAY_NODE_OPTIONS (extra node flags for the gateway), BENCH_CPU_PROF=1 (a
+// .cpuprofile of the gateway; summarise it with bench/cpuprofile-summary.ts).
 // A bench is not a test: it always exits 0 once it has printed, marking missed targets.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -62,8 +61,15 @@ const progress = (msg: string): void => {
   process.stderr.write(`  … ${msg}\n`);
 };
 
+/** Failed requests, for the report: a failure is a finding too (e.g. a 504 under overload). */
+const failures: string[] = [];
+
 function failIf(r: LoadResult, what: string): void {
-  if (r.errors > 0) process.stderr.write(`  ! ${what}: ${r.errors} failed (first: ${r.firstError})\n`);
+  if (r.errors > 0) {
+    const first = (r.firstError ?? '').replace(/<!doctype[\s\S]*?<title>([^<]*)<\/title>[\s\S]*/i, '"$1"').slice(0, 160);
+    failures.push(`${what}: ${r.errors} of ${r.errors + r.count} failed; first: ${first}`);
+    process.stderr.write(`  ! ${what}: ${r.errors} failed (first: ${r.firstError})\n`);
+  }
   if (r.count === 0) throw new Error(`${what}: nothing succeeded (${r.firstError})`);
 }
 
@@ -277,6 +283,11 @@ function report(r: {
   if (acs) reportAcs(acs);
   if (full) reportFull(full);
   if (token) reportToken(token);
+  if (failures.length) {
+    out('');
+    out('failed requests (not counted in the rates):');
+    for (const f of failures) out(`   ${f}`);
+  }
   out('');
   out(`done in ${((performance.now() - r.startedAt) / 1000).toFixed(0)} s; load average after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
