@@ -49,6 +49,8 @@ import {
   type SqlExecutor,
 } from './SqlDatabase.ts';
 
+/** Matches no account: the stand-in for an unknown gebruikersnaam's code lookup. */
+const NIL_ACCOUNT_ID = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_256 = /^[0-9a-f]{64}$/;
 const UNDO_REASONS: readonly UndoReason[] = ['inactive-18-months', 'means-lost', 'means-stolen', 'means-defective', 'replaced', 'beheerder'];
@@ -286,7 +288,13 @@ export class SqlAccountsRegistry implements AccountsRegistry, MededelingenRegist
         const [acc] = await tx.query<{ id: string; status: string }>('select id, status from accounts where gebruikersnaam = $1 for update', [
           normaliseGebruikersnaam(req.gebruikersnaam),
         ]);
-        if (!acc) return { ok: false, reason: 'unknown-gebruikersnaam', accountId: null };
+        if (!acc) {
+          // Do the code lookup and compare anyway, so an unknown gebruikersnaam costs the same
+          // as a known one with a wrong code (no enumeration by timing).
+          await tx.query('select * from activation_codes where account_id = $1 order by seq desc limit 1', [NIL_ACCOUNT_ID]);
+          sameHash(req.codeHash, req.codeHash);
+          return { ok: false, reason: 'unknown-gebruikersnaam', accountId: null };
+        }
         const accountId = String(acc.id);
         if (acc.status !== 'active') return { ok: false, reason: 'account-disabled', accountId };
 
