@@ -105,7 +105,7 @@ export async function consumeArtifact(req: Request, input: AcsInput, deps: AcsDe
   const limits: XmlLimits = { ...MESSAGE_LIMITS, maxBytes: deps.resolve.maxResponseBytes };
   const verifyOpts = { certs: descriptor.signingCerts, now, limits };
   const originalRoot = resolved.artifactResponse.ownerDocument.documentElement;
-  const ar = verifyEnvelopedSignature(resolved.xml, resolved.artifactResponse, verifyOpts).element;
+  const ar = verifyEnvelopedSignature(resolved.artifactResponse, verifyOpts).element;
   const ctx: ExchangeContext = {
     brokerEntityId: artifact.brokerEntityId,
     spEntityId: deps.spEntityId,
@@ -122,7 +122,7 @@ export async function consumeArtifact(req: Request, input: AcsInput, deps: AcsDe
   const originalResponse = originalById(originalRoot, responseId, NS.samlp, 'Response', resolved.artifactResponse);
   if (childrenNamed(response, NS.ds, 'Signature').length > 0) {
     // Optional inside an ArtifactResponse; when present it must verify too.
-    verifyEnvelopedSignature(resolved.xml, originalResponse, verifyOpts);
+    verifyEnvelopedSignature(originalResponse, verifyOpts);
   }
 
   // 4. Addressing and status of the Response.
@@ -138,7 +138,7 @@ export async function consumeArtifact(req: Request, input: AcsInput, deps: AcsDe
   const assertionId = assertionInResponse.getAttribute('ID') ?? '';
   if (!isSafeId(assertionId)) reject('assertion-invalid', { why: 'Assertion ID' });
   const originalAssertion = originalById(originalRoot, assertionId, NS.saml, 'Assertion', originalResponse);
-  const assertion = verifyEnvelopedSignature(resolved.xml, originalAssertion, verifyOpts).element;
+  const assertion = verifyEnvelopedSignature(originalAssertion, verifyOpts).element;
 
   // 5. The single atomic step.
   await deps.replay.consumeRequest(relay, record!.requestId);

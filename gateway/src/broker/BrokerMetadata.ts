@@ -196,7 +196,7 @@ export class BrokerMetadata {
       const now = this.opts.clock.now();
       const xml = decodeXml(raw, METADATA_LIMITS);
       const doc = parseXml(xml, METADATA_LIMITS);
-      const verified = verifyEnvelopedSignature(xml, doc.documentElement, {
+      const verified = verifyEnvelopedSignature(doc.documentElement, {
         certs: await this.metadataSigners(),
         now,
         limits: METADATA_LIMITS,
