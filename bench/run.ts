@@ -398,10 +398,14 @@ async function main(): Promise<void> {
     const profDir = CFG.cpuProf ? mkdtempSync(path.join(os.tmpdir(), 'mijnduo-bench-prof-')) : null;
     const gw = await startChild(path.join(PROJECT_ROOT, 'bench/gatewayChild.ts'), {
       env: { ...childEnv, BENCH_BROKER_ENTITY_ID: String(mock.info.entityId), BENCH_BROKER_METADATA_URL: String(mock.info.metadataUrl) },
-      execArgv: ['--expose-gc', ...CFG.gatewayNodeOptions, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
+      execArgv: ['--expose-gc', ...CFG.gatewayNodeOptions, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, 'gateway')}`] : [])],
     });
     children.push(gw);
-    const bare = await startChild(path.join(PROJECT_ROOT, 'bench/bareProviderChild.ts'), { env: childEnv, execArgv: ['--expose-gc'] });
+    // Profiled too, so the token endpoint's two sides can be compared function by function.
+    const bare = await startChild(path.join(PROJECT_ROOT, 'bench/bareProviderChild.ts'), {
+      env: childEnv,
+      execArgv: ['--expose-gc', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, 'bare')}`] : [])],
+    });
     children.push(bare);
 
     const ctx: login.LoginContext = { gatewayUrl: String(gw.info.url), clientSecret: secret };
@@ -414,7 +418,7 @@ async function main(): Promise<void> {
     const full = CFG.parts.has('login') ? await benchFullLogin(ctx, gw, mock) : null;
     const token = CFG.parts.has('token') ? await benchToken(gw, bare, secret) : null;
     report({ stores, acs, full, token, startedAt, loadBefore });
-    if (profDir) out(`gateway CPU profile: ${profDir} (npx tsx bench/cpuprofile-summary.ts <file>)`);
+    if (profDir) out(`CPU profiles: ${profDir}/gateway and ${profDir}/bare (npx tsx bench/cpuprofile-summary.ts <file>)`);
   } finally {
     for (const c of children.reverse()) await c.stop().catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 // Composition root of the HTTP side: one Express app with the three faces in the order a
 // login flows through them — broker (SAML) → checks (interaction, koppel) → apps (OIDC).
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import path from 'node:path';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import cookieParser from 'cookie-parser';
@@ -15,7 +16,7 @@ import type { KeyMaterial } from './keys/KeyMaterial.ts';
 import type { Logger } from './logger.ts';
 import type { KeyValueStore } from './store/KeyValueStore.ts';
 import { StoreUnavailableError } from './store/KeyValueStore.ts';
-import { createOidcProvider, mountOidc } from './apps/provider.ts';
+import { createOidcProvider, mountOidc, OIDC_MOUNT_PATH, oidcBackChannel } from './apps/provider.ts';
 import { LoginFlow } from './interaction/LoginFlow.ts';
 import { LoginStateStore } from './interaction/LoginState.ts';
 import { interactionRoutes } from './interaction/routes.ts';
@@ -43,7 +44,10 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** The Express app: everything, the back channel included (tests may drive it directly). */
   app: express.Express;
+  /** The request listener for the HTTP server: the app, with a short way to the back channel. */
+  handler: http.RequestListener;
   provider: Provider;
   brokerFace: BrokerFace;
   pages: Pages;
@@ -75,10 +79,19 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const secure = config.publicUrl.startsWith('https://');
   const pages = new Pages({ secureCookies: secure, cache: config.env !== 'development' });
 
-  // Request id, access log, HTTP metrics; then the probes, which need nothing else.
-  app.use(ops.requestMiddleware());
+  // The Mijn DUO portal is one more (first-party) OIDC client of the provider.
+  const provider = createOidcProvider({ config: withPortalClient(config, keys.secrets), keys, kv, accounts, clock, logger });
+  // A store failure inside oidc-provider: 503 (JSON for API clients, the page for browsers).
+  ops.watchProvider(provider, pages);
+
+  // Request id, access log, HTTP metrics; then the probes, which need nothing else; then the
+  // apps' back channel (token, userinfo, JWKS…), which needs nothing of the browser side.
+  const requestContext = ops.requestMiddleware();
+  const backChannel = oidcBackChannel(provider);
+  app.use(requestContext);
   app.use(ops.healthRouter());
   if (config.ops.metricsToken) app.get('/metrics', ops.metricsHandler({ requireToken: true }));
+  app.use(OIDC_MOUNT_PATH, backChannel.middleware);
   app.use(cookieParser());
   app.use(pages.middleware());
   app.use(
@@ -101,8 +114,6 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   app.get('/static/design-tokens.css', (_req, res) => res.sendFile(path.join(rhc, 'design-tokens', 'dist', 'index.css'), staticOpts));
   app.use('/static', express.static(path.join(import.meta.dirname, 'views', 'static'), staticOpts));
 
-  // The Mijn DUO portal is one more (first-party) OIDC client of the provider.
-  const provider = createOidcProvider({ config: withPortalClient(config, keys.secrets), keys, kv, accounts, clock, logger });
   const states = new LoginStateStore(kv, config.oidc.ttl.interactionSeconds * 1000);
   const flow = new LoginFlow({
     config,
@@ -127,10 +138,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   }));
   ops.attach({ kv, accounts, brokerFace, ...backendsOf(deps.kv, deps.accounts) });
 
-  // While a store is known to be down, no new login starts; a store failure inside
-  // oidc-provider gets the 503 page instead of its generic 500. Neither reads a body.
+  // While a store is known to be down, no new login starts. It reads no body.
   app.all('/oidc/auth', ops.loginGate(pages));
-  ops.watchProvider(provider, pages);
   // oidc-provider parses its own bodies: nothing that reads the body may run before it.
   mountOidc(app, provider);
   app.use(brokerFace.router);
@@ -180,5 +189,17 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     pages.render(res, 'error', { code: 'internal', correlationId }, 500);
   });
 
-  return { app, provider, brokerFace, pages, states, ops };
+  // What the HTTP server runs. The back channel goes straight to oidc-provider, past Express:
+  // its per-request prototype swap and router cost a token request more than everything else
+  // the gateway adds. Same request id, access log and metrics as every other request.
+  const handler: http.RequestListener = (req, res) => {
+    if (!backChannel.matches(req.url)) {
+      app(req, res);
+      return;
+    }
+    (res as unknown as { locals: Record<string, unknown> }).locals = {};
+    requestContext(req as Request, res as Response, () => backChannel.handle(req, res));
+  };
+
+  return { app, handler, provider, brokerFace, pages, states, ops };
 }

@@ -68,7 +68,7 @@ export async function startGateway(config: Config, opts: StartGatewayOptions = {
     throw err;
   }
   const gateway = createGatewayApp({ config, clock, logger, kv, accounts, keys, ops });
-  const server = http.createServer(gateway.app);
+  const server = http.createServer(gateway.handler);
   // Keep-alive sockets must not outlive a proxy's idle timeout, nor hold a shutdown forever.
   server.keepAliveTimeout = 5_000;
   let opsServer: http.Server | null = null;

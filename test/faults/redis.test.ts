@@ -145,6 +145,20 @@ if (haveRedisServer()) describe('faults: Redis stops and comes back (own redis-s
     });
     assert.equal(token.status, 503);
     assert.equal(((await token.json()) as { error?: string }).error, 'server_error');
+    // A client that asks for HTML there gets oidc-provider's own error page (the back channel is
+    // answered outside Express, so not our 503 page), with the same status.
+    const asBrowser = await fetch(`${stack.gatewayUrl}/oidc/token`, {
+      method: 'POST',
+      headers: {
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x'.repeat(43), redirect_uri: TEST_CLIENT.redirect_uri, code_verifier: 'v'.repeat(43) }),
+    });
+    assert.equal(asBrowser.status, 503);
+    assert.match(asBrowser.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await asBrowser.text(), /server_error/);
     await restartAndRecover();
   });
 });

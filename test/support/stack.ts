@@ -142,7 +142,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     ...(opts.koppel ? { koppel: opts.koppel } : {}),
   });
-  server.on('request', gateway.app);
+  server.on('request', gateway.handler);
   server.keepAliveTimeout = 1000;
 
   return {

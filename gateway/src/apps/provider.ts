@@ -20,6 +20,7 @@
 //   open to every origin (oidc-provider always allows that; they are public documents).
 // - Introspection and revocation: a client may introspect or revoke only its own tokens.
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import Provider, {
   errors,
@@ -313,6 +314,64 @@ export function mountOidc(app: express.Application, provider: Provider): void {
   app.use(OIDC_MOUNT_PATH, (req, res) => {
     void callback(req, res);
   });
+}
+
+/**
+ * The provider's endpoints that only servers call and that answer JSON, never a page: token,
+ * userinfo, JWKS, discovery, introspection, revocation (oidc-provider's default routes; a test
+ * holds them to what discovery announces).
+ */
+export const OIDC_BACK_CHANNEL_PATHS: ReadonlySet<string> = new Set([
+  '/token',
+  '/me',
+  '/jwks',
+  '/.well-known/openid-configuration',
+  '/token/introspection',
+  '/token/revocation',
+]);
+
+export interface OidcBackChannel {
+  /** Whether a raw request URL (`/oidc/token?…`) is one of the back-channel endpoints. */
+  matches(url: string | undefined): boolean;
+  /** Answer a request `matches` said yes to, from the raw http server (outside Express). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The same, as Express middleware for app.use(OIDC_MOUNT_PATH, …); other paths pass on. */
+  middleware: express.RequestHandler;
+}
+
+/**
+ * The back-channel endpoints straight to the provider. Nothing of the browser side (cookies,
+ * language, CSP nonce, helmet; and in front of Express, Express itself) means anything to a
+ * JSON answer for a server, and on the token endpoint it cost about a quarter of the request
+ * (docs/performance.md).
+ */
+export function oidcBackChannel(provider: Provider): OidcBackChannel {
+  const callback = provider.callback();
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    // The one helmet header that matters for a JSON body.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    void callback(req, res);
+  };
+  const prefix = `${OIDC_MOUNT_PATH}/`;
+  return {
+    matches(url) {
+      if (!url?.startsWith(prefix)) return false;
+      const q = url.indexOf('?');
+      // Anything unusual (//, %-escapes, a trailing slash) is no match and takes the Express route.
+      return OIDC_BACK_CHANNEL_PATHS.has((q === -1 ? url : url.slice(0, q)).slice(OIDC_MOUNT_PATH.length));
+    },
+    handle(req, res) {
+      // What Express's app.use(OIDC_MOUNT_PATH) does: oidc-provider finds its mount path from these two.
+      const url = req.url ?? '/';
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(OIDC_MOUNT_PATH.length);
+      answer(req, res);
+    },
+    middleware(req, res, next) {
+      if (OIDC_BACK_CHANNEL_PATHS.has(req.path)) answer(req, res);
+      else next();
+    },
+  };
 }
 
 // The interaction glue helpers live in interactionResult.ts; re-exported for one import site.

@@ -222,8 +222,9 @@ export class Ops {
       await next();
       if (!storeFailed.has(ctx) || ctx.res.headersSent) return;
       const res = ctx.res as unknown as Response;
-      // An API client (token, userinfo, …) keeps oidc-provider's JSON error, as a 503.
-      if (typeof res.locals !== 'object' || ctx.accepts('json', 'html') !== 'html') {
+      // An API client (token, userinfo, …) keeps oidc-provider's JSON error, as a 503; so does
+      // everything on the back channel, which does not pass through Express (no res.status).
+      if (typeof res.locals !== 'object' || typeof res.status !== 'function' || ctx.accepts('json', 'html') !== 'html') {
         ctx.status = 503;
         return;
       }
