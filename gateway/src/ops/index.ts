@@ -214,13 +214,11 @@ export class Ops {
    * is not a bug: answer those with the 503 "tijdelijk niet beschikbaar" page instead.
    */
   watchProvider(provider: Provider, pages: Pages): void {
-    const storeFailed = new WeakSet<object>();
+    // oidc-provider emits server_error from its error handler, after it has set the error body
+    // and before Koa responds, so the answer can still be changed here. (Done in the event, not
+    // in a provider middleware, which every request of the provider would pay for.)
     provider.on('server_error', (ctx: KoaContextWithOIDC, err: unknown) => {
-      if (isStoreUnavailable(err)) storeFailed.add(ctx);
-    });
-    provider.use(async (ctx, next) => {
-      await next();
-      if (!storeFailed.has(ctx) || ctx.res.headersSent) return;
+      if (!isStoreUnavailable(err) || ctx.res.headersSent) return;
       const res = ctx.res as unknown as Response;
       // An API client (token, userinfo, …) keeps oidc-provider's JSON error, as a 503; so does
       // everything on the back channel, which does not pass through Express (no res.status).
@@ -230,7 +228,7 @@ export class Ops {
       }
       // Express renders the page; Koa must not write its own body as well.
       ctx.respond = false;
-      if ((ctx as KoaContextWithOIDC).oidc?.route === 'authorization') this.metrics.loginsFailed.inc({ reason: 'store-unavailable' });
+      if (ctx.oidc?.route === 'authorization') this.metrics.loginsFailed.inc({ reason: 'store-unavailable' });
       pages.render(res, 'unavailable', { correlationId: String(res.locals.requestId ?? '') }, 503);
     });
   }
