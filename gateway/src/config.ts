@@ -206,6 +206,17 @@ export const configSchema = z
         storeProbeIntervalMs: z.number().int().min(50).max(60_000).default(1000),
         /** Shutdown: how long requests in flight may take before their connections are cut. */
         shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
+        /**
+         * Load shedding: while the event-loop delay (worst lateness of a timer over windowMs) is above
+         * maxEventLoopDelayMs, new logins get the 503 page at once; logins under way go on.
+         * 0 turns it off. Keep it well below saml.artifactResolve.totalTimeoutMs.
+         */
+        overload: z
+          .object({
+            maxEventLoopDelayMs: z.number().int().min(0).max(60_000).default(1000),
+            windowMs: z.number().int().min(100).max(60_000).default(1000),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })

@@ -87,6 +87,7 @@ export async function startGateway(config: Config, opts: StartGatewayOptions = {
     await accounts.close().catch(() => undefined);
     throw err;
   }
+  ops.start();
   logger.info({ url, opsUrl, publicUrl: config.publicUrl }, 'gateway listening');
 
   let closing: Promise<void> | null = null;

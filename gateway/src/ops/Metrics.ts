@@ -106,6 +106,11 @@ export class Metrics {
     help: 'Requests on the main port that have arrived and not been answered yet.',
     registers: [this.registry],
   });
+  readonly overloaded = new Gauge({
+    name: 'mijnduo_overloaded',
+    help: '1 while new logins are refused because the event loop is saturated (ops.overload), 0 otherwise.',
+    registers: [this.registry],
+  });
   readonly ready = new Gauge({
     name: 'mijnduo_ready',
     help: '1 when the last readiness check passed, 0 otherwise (also 0 while shutting down).',

@@ -19,6 +19,7 @@ import { Health } from './Health.ts';
 import { instrumentAccounts, instrumentBrokerFace, instrumentBrokerHandlers, instrumentKeyValueStore } from './instrument.ts';
 import { Metrics } from './Metrics.ts';
 import { isAcceptableRequestId, runWithRequestContext } from './requestContext.ts';
+import { OverloadGuard } from './OverloadGuard.ts';
 import { isStoreUnavailable, StoreStatus } from './StoreStatus.ts';
 
 export { Metrics } from './Metrics.ts';
@@ -52,6 +53,8 @@ export class Ops {
   readonly metrics: Metrics;
   readonly status: StoreStatus;
   readonly health: Health;
+  /** Event-loop saturation: new logins are refused while it lasts (login gate). */
+  readonly overload: OverloadGuard;
   private readonly log: Logger;
   private readonly inFlight = new Set<Response>();
   private onRequestDone: (() => void) | null = null;
@@ -66,6 +69,20 @@ export class Ops {
       probeTimeoutMs: opts.config.ops.readyTimeoutMs,
     });
     this.health = new Health({ keys: opts.keys, clock: opts.clock, logger: this.log, metrics: this.metrics, timeoutMs: opts.config.ops.readyTimeoutMs });
+    this.overload = new OverloadGuard({
+      maxDelayMs: opts.config.ops.overload.maxEventLoopDelayMs,
+      windowMs: opts.config.ops.overload.windowMs,
+      onChange: (overloaded, delayMs) => {
+        this.metrics.overloaded.set(overloaded ? 1 : 0);
+        if (overloaded) this.log.warn({ eventLoopDelayMs: Math.round(delayMs) }, 'overloaded: new logins are refused until the event loop catches up');
+        else this.log.info({ eventLoopDelayMs: Math.round(delayMs) }, 'no longer overloaded: new logins are accepted again');
+      },
+    });
+  }
+
+  /** Background measurements of a running gateway process (the event-loop delay). */
+  start(): void {
+    this.overload.start();
   }
 
   instrumentKeyValueStore(kv: KeyValueStore): KeyValueStore {
@@ -198,6 +215,15 @@ export class Ops {
    */
   loginGate(pages: Pages) {
     return (_req: Request, res: Response, next: NextFunction): void => {
+      if (this.overload.overloaded) {
+        // Refused before anything is stored or anyone is sent to the broker; the logins already
+        // under way get the event loop.
+        this.metrics.loginsFailed.inc({ reason: 'overloaded' });
+        this.log.debug({ eventLoopDelayMs: Math.round(this.overload.delayMs) }, 'new login refused: overloaded');
+        res.setHeader('Retry-After', '5');
+        pages.render(res, 'unavailable', { correlationId: String(res.locals.requestId ?? '') }, 503);
+        return;
+      }
       const down = this.status.downStores();
       if (down.length === 0) {
         next();
@@ -248,9 +274,10 @@ export class Ops {
     return this.inFlight.size;
   }
 
-  /** Stops the background store probes (the stores are being closed on purpose). */
+  /** Stops the background store probes (the stores are being closed on purpose) and measurements. */
   stop(): void {
     this.status.stop();
+    this.overload.stop();
   }
 }
 
