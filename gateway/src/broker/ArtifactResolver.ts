@@ -28,9 +28,7 @@ export interface ResolveSettings {
 export interface ResolvedArtifact {
   /** Our ArtifactResolve ID; the ArtifactResponse must answer it. */
   resolveId: string;
-  /** The whole SOAP answer, decoded, as the signature checks need it. */
-  xml: string;
-  /** samlp:ArtifactResponse inside the SOAP Body, in the document parsed from `xml`. */
+  /** samlp:ArtifactResponse inside the SOAP Body of the guarded (XmlGuard) answer. */
   artifactResponse: Element;
 }
 
@@ -104,5 +102,5 @@ export async function resolveArtifact(
     if (e instanceof BrokerRejection) throw e;
     return reject('xml-malformed');
   }
-  return { resolveId, xml, artifactResponse: unwrapSoap(doc) };
+  return { resolveId, artifactResponse: unwrapSoap(doc) };
 }
