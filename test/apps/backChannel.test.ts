@@ -3,24 +3,13 @@
 // must still be the same provider, with the request id, access log and metrics of every other
 // request — and the browser endpoints must keep their page middleware and CSP.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { OIDC_BACK_CHANNEL_PATHS, OIDC_MOUNT_PATH, oidcBackChannel } from '../../gateway/src/apps/provider.ts';
+import { LogCapture } from '../support/LogCapture.ts';
 import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-  lines(): Array<Record<string, unknown>> {
-    return this.text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
 
 describe('apps face: the back channel goes straight to oidc-provider', function () {
   this.timeout(60_000);
-  const capture = new Capture();
+  const capture = new LogCapture();
   let stack: Stack;
   before(async () => {
     stack = await startStack({ logDestination: capture, logLevel: 'info' });

@@ -4,7 +4,6 @@
 // tested the blunt way: run whole logins at level debug into a capture stream and search the
 // captured text for every secret and one-time value the run handled.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import * as client from 'openid-client';
@@ -14,22 +13,9 @@ import { parseConfig } from '../../gateway/src/config.ts';
 import type { KeyMaterial } from '../../gateway/src/keys/KeyMaterial.ts';
 import { Ops, pathOnly } from '../../gateway/src/ops/index.ts';
 import { seedRegenboog, type Seeded } from '../support/demoData.ts';
+import { LogCapture } from '../support/LogCapture.ts';
 import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
 import { atApp, discover, exchangeCode, finishWizard, newBrowser, startAppLogin, submitKoppelForm, throughBroker, toBroker, toKoppelForm } from './support/appLogin.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-  lines(): Record<string, unknown>[] {
-    return this.text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
 
 /** Long enough pieces of a PEM private key's body that any leak of the key would contain one. */
 function pemPieces(pem: string): string[] {
@@ -54,7 +40,7 @@ function secretsOf(keys: KeyMaterial): Record<string, string[]> {
 
 describe('ops: structured logs with a request id, and no secrets in them', function () {
   this.timeout(60_000);
-  const capture = new Capture();
+  const capture = new LogCapture();
   let stack: Stack;
   let oidc: client.Configuration;
   let seeded: Seeded;

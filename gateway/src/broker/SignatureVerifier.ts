@@ -15,7 +15,7 @@ import { BrokerRejection, reject } from './BrokerRejection.ts';
 import { type TrustedCert, isValidAt, normalizeFingerprint } from './Certificates.ts';
 import { childrenNamed, elementChildren, isSafeId, onlyChild, optionalChild, textOf } from './Dom.ts';
 import { canonicalEnvelopedElement, canonicalSignedInfo } from './ExclusiveCanonicalForm.ts';
-import { forEachElement, parseXml, type XmlLimits } from './XmlGuard.ts';
+import { forEachElement, ID_ATTRIBUTES, parseXml, type XmlLimits } from './XmlGuard.ts';
 
 export interface VerifiedElement {
   /** The signed element, from a document parsed out of the signed (canonical) bytes. */
@@ -141,7 +141,7 @@ function assertIdUnique(element: Element, id: string): void {
     for (let a = 0; a < attrs.length; a++) {
       const attr = attrs.item(a)!;
       const local = attr.localName ?? attr.name;
-      if ((local === 'ID' || local === 'Id' || local === 'id') && attr.value === id) seen += 1;
+      if (ID_ATTRIBUTES.has(local) && attr.value === id) seen += 1;
     }
   });
   if (seen !== 1) reject('signature-reference-invalid', { why: 'the element ID is not unique' });

@@ -159,7 +159,8 @@ export function forEachElement(root: Element, visit: (el: Element, depth: number
   }
 }
 
-const ID_ATTRIBUTES = new Set(['ID', 'Id', 'id']);
+/** Attribute local names that XML Signature references may resolve as IDs (as xml-crypto does). */
+export const ID_ATTRIBUTES: ReadonlySet<string> = new Set(['ID', 'Id', 'id']);
 
 /**
  * Parse one guarded XML document. Any parser warning or error is fatal. Afterwards the DOM is
