@@ -12,7 +12,7 @@ import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { BrokerRejection } from '../../gateway/src/broker/BrokerRejection.ts';
 import { trustedCertFromPem, type TrustedCert } from '../../gateway/src/broker/Certificates.ts';
-import { canonicalSignedInfo } from '../../gateway/src/broker/ExclusiveCanonicalForm.ts';
+import { canonicalElement } from '../../gateway/src/broker/ExclusiveCanonicalForm.ts';
 import { verifyEnvelopedSignature } from '../../gateway/src/broker/SignatureVerifier.ts';
 import { MESSAGE_LIMITS, parseXml } from '../../gateway/src/broker/XmlGuard.ts';
 import { buildGolden, NS, signElement, type GoldenOptions, type SignChoice } from '../support/saml/golden.ts';
@@ -220,9 +220,9 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
       const doc = parseXml(g.xml, MESSAGE_LIMITS);
       const ar = findById(doc, g.artifactResponseId);
       const signedInfo = ar.getElementsByTagNameNS(NS.ds, 'SignedInfo').item(0)!;
-      const ecdsa = cryptoSign('sha256', Buffer.from(canonicalSignedInfo(signedInfo)), ecKey);
+      const ecdsa = cryptoSign('sha256', Buffer.from(canonicalElement(signedInfo)), ecKey);
       // Without the key-type check node:crypto would accept it: that is what this test guards.
-      assert.equal(cryptoVerify('sha256', Buffer.from(canonicalSignedInfo(signedInfo)), ecCert.publicKey!, ecdsa), true);
+      assert.equal(cryptoVerify('sha256', Buffer.from(canonicalElement(signedInfo)), ecCert.publicKey!, ecdsa), true);
       const sv = ar.getElementsByTagNameNS(NS.ds, 'SignatureValue').item(0)!;
       sv.textContent = ecdsa.toString('base64');
       assert.throws(

@@ -16,11 +16,14 @@ const DEFAULT_NS_FOR_PREFIX: Record<string, string> = { ds: NS.ds };
 
 const canonicaliser = new ExclusiveCanonicalization();
 
-/** Canonical SignedInfo, the bytes the SignatureValue signs. */
-export function canonicalSignedInfo(signedInfo: Element): string {
+/**
+ * Exclusive c14n of a whole element: the bytes a SignatureValue signs (SignedInfo), and the
+ * reference of a message we sign ourselves before its signature exists.
+ */
+export function canonicalElement(element: Element): string {
   // Exclusive c14n renders every namespace an element uses itself, so no ancestor context is
   // needed; an InclusiveNamespaces list on the CanonicalizationMethod is refused by the shape check.
-  return canonicaliser.process(signedInfo, { defaultNsForPrefix: DEFAULT_NS_FOR_PREFIX }) as string;
+  return canonicaliser.process(element, { defaultNsForPrefix: DEFAULT_NS_FOR_PREFIX }) as string;
 }
 
 /**

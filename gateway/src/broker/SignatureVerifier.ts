@@ -14,7 +14,7 @@ import { ALG, ALLOWED_DIGEST_ALGORITHMS, ALLOWED_SIGNATURE_ALGORITHMS, NS } from
 import { BrokerRejection, reject } from './BrokerRejection.ts';
 import { type TrustedCert, isValidAt, normalizeFingerprint } from './Certificates.ts';
 import { childrenNamed, elementChildren, isSafeId, onlyChild, optionalChild, textOf } from './Dom.ts';
-import { canonicalEnvelopedElement, canonicalSignedInfo } from './ExclusiveCanonicalForm.ts';
+import { canonicalEnvelopedElement, canonicalElement } from './ExclusiveCanonicalForm.ts';
 import { forEachElement, ID_ATTRIBUTES, parseXml, type XmlLimits } from './XmlGuard.ts';
 
 export interface VerifiedElement {
@@ -186,7 +186,7 @@ export function verifyEnvelopedSignature(element: Element, opts: VerifyOptions):
   }
 
   // Signature validation: SignedInfo against each trusted key in turn (rollover).
-  const signedInfo = Buffer.from(canonicalSignedInfo(parts.signedInfo), 'utf8');
+  const signedInfo = Buffer.from(canonicalElement(parts.signedInfo), 'utf8');
   const signatureBytes = base64Bytes(parts.signatureValue);
   const hash = HASH_OF[parts.signatureAlgorithm]!;
   let cert: TrustedCert | null = null;
