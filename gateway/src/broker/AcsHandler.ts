@@ -148,7 +148,7 @@ export async function consumeArtifact(req: Request, input: AcsInput, deps: AcsDe
   const confirmationUntil = checkSubjectConfirmation(assertion, ctx);
   const conditionsUntil = checkConditions(assertion, ctx);
   const authn = readAuthnStatement(assertion, ctx);
-  const facts = await applyProfile({
+  const facts = applyProfile({
     attributes: collectAttributes(assertion),
     classRef: authn.classRef,
     minimumLevel: deps.minimumLevel,

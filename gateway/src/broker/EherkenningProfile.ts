@@ -134,7 +134,7 @@ export interface ProfileInput {
   minimumLevel: LoaLevel;
   serviceId: string;
   serviceUuid: string;
-  decrypt: (encryptedId: Element) => Promise<Element>;
+  decrypt: (encryptedId: Element) => Element;
 }
 
 export interface ProfileFacts {
@@ -147,7 +147,7 @@ export interface ProfileFacts {
 }
 
 /** The whole profile, cheapest checks first; decryption only once everything else holds. */
-export async function applyProfile(input: ProfileInput): Promise<ProfileFacts> {
+export function applyProfile(input: ProfileInput): ProfileFacts {
   const level = checkLevel(input.classRef, input.minimumLevel);
   const serviceId = checkServiceId(input.attributes.get(ATTR.serviceId), input.serviceId);
   const serviceUuid = checkServiceUuid(input.attributes.get(ATTR.serviceUuid), input.serviceUuid);
@@ -159,9 +159,9 @@ export async function applyProfile(input: ProfileInput): Promise<ProfileFacts> {
   if (!legal || legal.length === 0) reject('legal-subject-missing');
   const actingIds = encryptedIds(acting, 'acting-subject-invalid');
   const legalIds = encryptedIds(legal, 'legal-subject-invalid');
-  const pseudonym = readActingSubject(await input.decrypt(actingIds[0]!));
+  const pseudonym = readActingSubject(input.decrypt(actingIds[0]!));
   const legalSubjects: LegalSubject[] = [];
-  for (const id of legalIds) legalSubjects.push(readLegalSubject(await input.decrypt(id)));
+  for (const id of legalIds) legalSubjects.push(readLegalSubject(input.decrypt(id)));
   return {
     level,
     serviceId,

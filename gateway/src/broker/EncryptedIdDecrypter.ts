@@ -1,12 +1,14 @@
 // Rule 6 (identifiers) and rule 2 (encryption allow-list): decrypt one saml:EncryptedID.
 // Only EncryptedKeys addressed to us (Recipient = our EntityID) are used; their KeyName (SHA-256
 // or SHA-1 fingerprint of one of our certificates) orders which private key is tried first; the
-// active key and then the previous one are tried. xml-encryption gets a self-contained
-// EncryptedData with exactly one nested EncryptedKey, built from allow-listed parts only, so its
-// document-wide lookups cannot pick up anything else. Every cryptographic or plaintext failure
-// is the same reason code, and nothing from the plaintext is logged.
-import type { KeyObject } from 'node:crypto';
-import xmlenc from 'xml-encryption';
+// active key and then the previous one are tried. Every part is read from the allow-listed
+// elements below and decrypted with node:crypto (xml-encryption's OAEP code only where the OAEP
+// and MGF1 digests differ, which OpenSSL's interface cannot express); xml-encryption's own
+// decrypt() would re-serialise, re-parse and search what is already validated here
+// (encryptedIdEquivalence.test.ts keeps it as the oracle). Every cryptographic or plaintext
+// failure is the same reason code, and nothing from the plaintext is logged.
+import { constants, createDecipheriv, privateDecrypt, type KeyObject } from 'node:crypto';
+import { privateDecryptOaep } from 'xml-encryption/lib/oaep.js';
 import {
   ALLOWED_CONTENT_ENCRYPTION,
   ALLOWED_KEY_TRANSPORT,
@@ -86,36 +88,59 @@ function readEncryptedKey(ek: Element): KeyTransport {
   return { algorithm, digest, mgf, oaepParams, cipherValue, keyNames };
 }
 
-/** A self-contained EncryptedData for xml-encryption, from validated parts only. */
-function selfContained(contentAlgorithm: string, contentCipher: string, kt: KeyTransport): string {
-  const params =
-    (kt.oaepParams ? `<xenc:OAEPparams>${kt.oaepParams}</xenc:OAEPparams>` : '') +
-    (kt.mgf ? `<xenc11:MGF xmlns:xenc11="${NS.xenc11}" Algorithm="${kt.mgf}"/>` : '') +
-    (kt.digest ? `<ds:DigestMethod Algorithm="${kt.digest}"/>` : '');
-  return (
-    `<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}" Type="${ENC.typeElement}">` +
-    `<xenc:EncryptionMethod Algorithm="${contentAlgorithm}"/>` +
-    `<ds:KeyInfo><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${kt.algorithm}">${params}</xenc:EncryptionMethod>` +
-    `<xenc:CipherData><xenc:CipherValue>${kt.cipherValue}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
-    `<xenc:CipherData><xenc:CipherValue>${contentCipher}</xenc:CipherValue></xenc:CipherData>` +
-    `</xenc:EncryptedData>`
+/** node:crypto names of the allow-listed digests (OAEP DigestMethod and xenc11 MGF). */
+const DIGEST: Record<string, string> = {
+  'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
+  'http://www.w3.org/2001/04/xmlenc#sha256': 'sha256',
+  'http://www.w3.org/2001/04/xmlenc#sha512': 'sha512',
+  'http://www.w3.org/2009/xmlenc11#mgf1sha1': 'sha1',
+  'http://www.w3.org/2009/xmlenc11#mgf1sha256': 'sha256',
+  'http://www.w3.org/2009/xmlenc11#mgf1sha512': 'sha512',
+};
+
+/** Allow-listed content encryption: IV || ciphertext (|| 128-bit tag for GCM), XML Enc §5.2. */
+const CONTENT: Record<string, { cipher: string; keyLength: number; ivLength: number; gcm: boolean }> = {
+  [ENC.aes128cbc]: { cipher: 'aes-128-cbc', keyLength: 16, ivLength: 16, gcm: false },
+  [ENC.aes256cbc]: { cipher: 'aes-256-cbc', keyLength: 32, ivLength: 16, gcm: false },
+  [ENC.aes128gcm]: { cipher: 'aes-128-gcm', keyLength: 16, ivLength: 12, gcm: true },
+  [ENC.aes256gcm]: { cipher: 'aes-256-gcm', keyLength: 32, ivLength: 12, gcm: true },
+};
+const GCM_TAG_BYTES = 16;
+const AES_BLOCK = 16;
+
+/** RSA-OAEP key transport. rsa-oaep-mgf1p fixes MGF1 to SHA-1; xenc11 defaults it to SHA-1. */
+function unwrapKey(kt: KeyTransport, key: DecryptionKey): Buffer {
+  const oaepHash = kt.digest ? DIGEST[kt.digest]! : 'sha1';
+  const mgf1Hash = kt.mgf ? DIGEST[kt.mgf]! : 'sha1';
+  const label = kt.oaepParams ? Buffer.from(kt.oaepParams, 'base64') : Buffer.alloc(0);
+  const wrapped = Buffer.from(kt.cipherValue, 'base64');
+  // The shim parses the key itself and takes no KeyObject on Node 20: the PEM, on this rare path.
+  if (oaepHash !== mgf1Hash) return privateDecryptOaep(key.keyPem, wrapped, { oaepHash, mgf1Hash, oaepLabel: label });
+  return privateDecrypt(
+    { key: key.key ?? key.keyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash, ...(label.length > 0 ? { oaepLabel: label } : {}) },
+    wrapped,
   );
 }
 
-function libDecrypt(xml: string, key: string | KeyObject): Promise<string> {
-  return new Promise((resolve, rejectP) => {
-    try {
-      xmlenc.decrypt(
-        xml,
-        // The allow-list above already refused RSA-1_5 and 3DES; AES-CBC must pass the library.
-        // xml-encryption passes `key` to crypto.privateDecrypt (or createPrivateKey): a KeyObject works as is.
-        { key: key as string, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false },
-        (err: Error | null, result?: string) => (err || typeof result !== 'string' ? rejectP(new Error('x')) : resolve(result)),
-      );
-    } catch {
-      rejectP(new Error('x'));
-    }
-  });
+/** The plaintext bytes; throws on a wrong key length, a bad GCM tag or bad CBC padding. */
+function decryptContent(algorithm: string, symmetricKey: Buffer, data: Buffer): Buffer {
+  const c = CONTENT[algorithm]!;
+  if (symmetricKey.length !== c.keyLength) throw new Error('key length');
+  const iv = data.subarray(0, c.ivLength);
+  if (c.gcm) {
+    if (data.length < c.ivLength + GCM_TAG_BYTES) throw new Error('too short');
+    const decipher = createDecipheriv(c.cipher as 'aes-256-gcm', symmetricKey, iv, { authTagLength: GCM_TAG_BYTES });
+    decipher.setAuthTag(data.subarray(data.length - GCM_TAG_BYTES));
+    return Buffer.concat([decipher.update(data.subarray(c.ivLength, data.length - GCM_TAG_BYTES)), decipher.final()]);
+  }
+  const body = data.subarray(c.ivLength);
+  if (body.length === 0 || body.length % AES_BLOCK !== 0) throw new Error('not whole blocks');
+  const decipher = createDecipheriv(c.cipher, symmetricKey, iv).setAutoPadding(false);
+  const padded = Buffer.concat([decipher.update(body), decipher.final()]);
+  // XML Encryption padding: the last octet counts the padding octets, whose values are arbitrary.
+  const pad = padded[padded.length - 1]!;
+  if (pad < 1 || pad > AES_BLOCK) throw new Error('padding');
+  return padded.subarray(0, padded.length - pad);
 }
 
 /** Which of our keys to try for an EncryptedKey, in order: named ones first, then the rest. */
@@ -130,7 +155,7 @@ export function keyOrder(keys: readonly DecryptionKey[], keyNames: string[]): De
  * 'encrypted-id-invalid' (shape), 'encryption-algorithm-not-allowed', 'encrypted-key-not-for-us',
  * and 'decryption-failed' for everything that depends on the key or the plaintext.
  */
-export async function decryptEncryptedId(encryptedId: Element, opts: DecryptOptions): Promise<Element> {
+export function decryptEncryptedId(encryptedId: Element, opts: DecryptOptions): Element {
   const datas = childrenNamed(encryptedId, NS.xenc, 'EncryptedData');
   if (datas.length !== 1) reject('encrypted-id-invalid', { encryptedData: datas.length });
   const data = datas[0]!;
@@ -154,15 +179,15 @@ export async function decryptEncryptedId(encryptedId: Element, opts: DecryptOpti
   if (ours.length === 0) reject('encrypted-key-not-for-us', { encryptedKeys: all.length });
   const transports = ours.map(readEncryptedKey);
 
-  let plaintext: string | null = null;
+  const content = Buffer.from(contentCipher, 'base64');
+  let plaintext: Buffer | null = null;
   for (const kt of transports) {
-    const candidate = selfContained(contentAlgorithm, contentCipher, kt);
     for (const key of keyOrder(opts.keys, kt.keyNames)) {
       try {
-        plaintext = await libDecrypt(candidate, key.key ?? key.keyPem);
+        plaintext = decryptContent(contentAlgorithm, unwrapKey(kt, key), content);
         break;
       } catch {
-        // Same outcome for a wrong key, bad padding or a bad tag: try the next key.
+        // Same outcome for a wrong key, bad OAEP, bad padding or a bad tag: try the next key.
       }
     }
     if (plaintext !== null) break;
