@@ -13,7 +13,7 @@
 // 2.5), BENCH_TOKEN_ROUNDS (4), BENCH_TOKEN_CONCURRENCY (16), BENCH_PERSONAS (32),
 // BENCH_LOG_LEVEL (the gateway's, default info), BENCH_PARTS (default "acs,login,token"),
 // BENCH_GATEWAY_NODE_OPTIONS (extra node flags for the gateway), BENCH_CPU_PROF=1 (a
-// .cpuprofile of the gateway; summarise it with bench/cpuprofile-summary.ts).
+// .cpuprofile of the gateway, the bare provider and the mock broker; summarise with bench/cpuprofile-summary.ts).
 // A bench is not a test: it always exits 0 once it has printed, marking missed targets.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -393,9 +393,13 @@ async function main(): Promise<void> {
   const children: Child[] = [];
   try {
     progress('starting the mock broker, the gateway and the bare provider');
-    const mock = await startChild(path.join(PROJECT_ROOT, 'bench/mockChild.ts'), { env: childEnv });
-    children.push(mock);
     const profDir = CFG.cpuProf ? mkdtempSync(path.join(os.tmpdir(), 'mijnduo-bench-prof-')) : null;
+    // The mock broker shares the two cores: its profile shows what the full-login part pays for it.
+    const mock = await startChild(path.join(PROJECT_ROOT, 'bench/mockChild.ts'), {
+      env: childEnv,
+      ...(profDir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, 'mock')}`] } : {}),
+    });
+    children.push(mock);
     const gw = await startChild(path.join(PROJECT_ROOT, 'bench/gatewayChild.ts'), {
       env: { ...childEnv, BENCH_BROKER_ENTITY_ID: String(mock.info.entityId), BENCH_BROKER_METADATA_URL: String(mock.info.metadataUrl) },
       execArgv: ['--expose-gc', ...CFG.gatewayNodeOptions, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, 'gateway')}`] : [])],
@@ -418,7 +422,7 @@ async function main(): Promise<void> {
     const full = CFG.parts.has('login') ? await benchFullLogin(ctx, gw, mock) : null;
     const token = CFG.parts.has('token') ? await benchToken(gw, bare, secret) : null;
     report({ stores, acs, full, token, startedAt, loadBefore });
-    if (profDir) out(`CPU profiles: ${profDir}/gateway and ${profDir}/bare (npx tsx bench/cpuprofile-summary.ts <file>)`);
+    if (profDir) out(`CPU profiles: ${profDir}/gateway, …/bare and …/mock (npx tsx bench/cpuprofile-summary.ts <file>)`);
   } finally {
     for (const c of children.reverse()) await c.stop().catch(() => undefined);
   }

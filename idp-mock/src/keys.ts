@@ -15,9 +15,8 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** A key that signs: the private key, and the KeyName receivers use to find the certificate. */
 export interface SigningKey {
+  /** Parsed once: xml-crypto hands it to crypto.createSign().sign() as is (a PEM would be parsed per signature). */
   privateKey: KeyObject;
-  /** PKCS#8 PEM, handed to xml-crypto only; never logged. */
-  privateKeyPem: string;
   /** PEM certificate, when there is one. */
   certPem: string | null;
   /** Lowercase hex SHA-256 of the DER certificate (or of the SPKI when there is no certificate). */
@@ -62,7 +61,6 @@ export function signingKeyFromPem(keyPem: string, certPem: string): SigningKey {
   if (!cert.checkPrivateKey(privateKey)) throw new Error('the signing certificate does not belong to the signing key');
   return {
     privateKey,
-    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     certPem,
     keyName: certKeyName(certPem),
   };
@@ -72,7 +70,6 @@ export function signingKeyFromKeyObject(privateKey: KeyObject): SigningKey {
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return {
     privateKey,
-    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     certPem: null,
     keyName: sha256Hex(spki),
   };

@@ -29,7 +29,7 @@ export interface SignOptions {
 /** Sign the root element of `xml` (which must carry an ID attribute). */
 export function signRoot(xml: string, opts: SignOptions): string {
   const sig = new SignedXml({
-    privateKey: opts.key.privateKeyPem,
+    privateKey: opts.key.privateKey,
     signatureAlgorithm: opts.sha1 ? ALG.rsaSha1 : ALG.rsaSha256,
     canonicalizationAlgorithm: ALG.excC14n,
     getKeyInfoContent: ({ prefix } = {}) => {
