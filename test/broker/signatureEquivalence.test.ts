@@ -16,7 +16,7 @@ import { canonicalElement } from '../../gateway/src/broker/ExclusiveCanonicalFor
 import { verifyEnvelopedSignature } from '../../gateway/src/broker/SignatureVerifier.ts';
 import { MESSAGE_LIMITS, parseXml } from '../../gateway/src/broker/XmlGuard.ts';
 import { buildGolden, NS, signElement, type GoldenOptions, type SignChoice } from '../support/saml/golden.ts';
-import { ACS, BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, T0 } from '../support/saml/harness.ts';
+import { goldenOptions, SP_ENTITY, T0 } from '../support/saml/harness.ts';
 import { testPki, type Identity, type TestPki } from '../support/saml/pki.ts';
 
 type Verdict = { ok: true; canon: string } | { ok: false; why: string };
@@ -70,24 +70,9 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
     pki = await testPki();
   });
 
-  const base = (pki: TestPki, extra: Partial<GoldenOptions> = {}): GoldenOptions => ({
-    brokerEntityId: BROKER,
-    spEntityId: SP_ENTITY,
-    acsUrl: ACS,
-    requestId: '_req1',
-    resolveId: '_res1',
-    now: T0,
-    serviceId: SERVICE_ID,
-    serviceUuid: SERVICE_UUID,
-    recipients: [{ cert: pki.spActive, entityId: SP_ENTITY }],
-    signAssertion: { key: pki.brokerSigning },
-    signArtifactResponse: { key: pki.brokerSigning },
-    ...extra,
-  });
-
   /** An answer whose ArtifactResponse is signed inside the SOAP envelope, so ancestor bindings exist. */
   const signedInEnvelope = (pki: TestPki, choice: SignChoice): { xml: string; arId: string; assertionId: string } => {
-    const g = buildGolden(base(pki, { signArtifactResponse: null }));
+    const g = buildGolden(goldenOptions(pki, { signArtifactResponse: null }));
     return { xml: signElement(g.xml, g.artifactResponseId, choice), arId: g.artifactResponseId, assertionId: g.assertionId };
   };
 
@@ -104,7 +89,7 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
     signer?: (pki: TestPki) => Identity;
   }
   const golden = (extra: (pki: TestPki) => Partial<GoldenOptions>) => (pki: TestPki) => {
-    const g = buildGolden(base(pki, extra(pki)));
+    const g = buildGolden(goldenOptions(pki, extra(pki)));
     return { xml: g.xml, ids: [g.artifactResponseId, g.assertionId] };
   };
 
@@ -190,7 +175,7 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
 
   describe('refusals of our own that SignedXml does not make', () => {
     it('refuses a SignatureValue that is not base64 (Node would skip the junk)', () => {
-      const g = buildGolden(base(pki));
+      const g = buildGolden(goldenOptions(pki));
       const xml = replaceIn(g.xml, /(<ds:SignatureValue>[A-Za-z0-9+/]{20})/, '$1*');
       const certs = [trustedCertFromPem(pki.brokerSigning.certPem)];
       const mine = ours(xml, g.artifactResponseId, certs);
@@ -216,7 +201,7 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
       const rsaShaped = trustedCertFromPem(pki.brokerSigning.certPem);
       const ecCert: TrustedCert = { ...rsaShaped, pem: cert.toString('pem'), publicKey: createPublicKey(cert.toString('pem')) };
       // An RSA-signed answer whose SignatureValue is replaced by an ECDSA signature of its SignedInfo.
-      const g = buildGolden(base(pki));
+      const g = buildGolden(goldenOptions(pki));
       const doc = parseXml(g.xml, MESSAGE_LIMITS);
       const ar = findById(doc, g.artifactResponseId);
       const signedInfo = ar.getElementsByTagNameNS(NS.ds, 'SignedInfo').item(0)!;
@@ -232,7 +217,7 @@ describe('broker face: our signature check against xml-crypto SignedXml', () => 
     });
 
     it('refuses when another element carries the same ID (a document that did not pass XmlGuard)', () => {
-      const g = buildGolden(base(pki));
+      const g = buildGolden(goldenOptions(pki));
       // Plain DOMParser: XmlGuard would have refused the duplicate at parse time.
       const doc = new DOMParser().parseFromString(
         g.xml.replace('<soap:Body>', `<soap:Header><x:y xmlns:x="urn:x" Id="${g.assertionId}"/></soap:Header><soap:Body>`),

@@ -13,8 +13,9 @@ import { buildSpMetadata } from '../../gateway/src/broker/SpMetadata.ts';
 import { buildXmlDocument } from '../../gateway/src/broker/XmlDocumentBuilder.ts';
 import { MESSAGE_LIMITS, METADATA_LIMITS, parseXml } from '../../gateway/src/broker/XmlGuard.ts';
 import { buildBrokerMetadata } from '../support/saml/brokerMetadata.ts';
-import { buildGolden, ENC } from '../support/saml/golden.ts';
-import { ACS, BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, T0 } from '../support/saml/harness.ts';
+import { buildGolden, ENC, type GoldenOptions } from '../support/saml/golden.ts';
+import { BROKER, goldenOptions } from '../support/saml/harness.ts';
+import { spMetadataInput } from '../support/saml/spDocuments.ts';
 import { testPki, type TestPki } from '../support/saml/pki.ts';
 
 /** The tree as data; adjacent text nodes joined (a DOM may split a text run, c14n joins it). */
@@ -74,21 +75,7 @@ describe('broker face: the XML reader against xmldom DOMParser', () => {
     pki = await testPki();
   });
 
-  const golden = (extra: Record<string, unknown> = {}): string =>
-    buildGolden({
-      brokerEntityId: BROKER,
-      spEntityId: SP_ENTITY,
-      acsUrl: ACS,
-      requestId: '_req1',
-      resolveId: '_res1',
-      now: T0,
-      serviceId: SERVICE_ID,
-      serviceUuid: SERVICE_UUID,
-      recipients: [{ cert: pki.spActive, entityId: SP_ENTITY }],
-      signAssertion: { key: pki.brokerSigning },
-      signArtifactResponse: { key: pki.brokerSigning },
-      ...extra,
-    }).xml;
+  const golden = (extra: Partial<GoldenOptions> = {}): string => buildGolden(goldenOptions(pki, extra)).xml;
 
   const messages: Array<[string, () => string]> = [
     ['an ArtifactResponse as brokers send it', () => golden()],
@@ -98,24 +85,11 @@ describe('broker face: the XML reader against xmldom DOMParser', () => {
         encryption: { content: ENC.aes256gcm, keyTransport: ENC.rsaOaepMgf1p, layout: 'nested' },
       })],
     ['one with line breaks, tabs and comments added', () =>
-      golden({ afterSign: (xml: string) => xml.replace(/></g, '>\r\n\t<').replace('<soap:Body>', '<soap:Body><!-- x -->') })],
+      golden({ afterSign: (xml) => xml.replace(/></g, '>\r\n\t<').replace('<soap:Body>', '<soap:Body><!-- x -->') })],
     ['broker metadata', () =>
       buildBrokerMetadata({ entityId: BROKER, signingCerts: [pki.brokerSigning], metadataSigner: pki.brokerMetadataSigning, arsUrl: 'https://127.0.0.1:1/ars' })],
     ['our SP metadata', () =>
-      buildSpMetadata(
-        {
-          entityId: SP_ENTITY,
-          acsUrl: ACS,
-          assertionConsumerServiceIndex: 0,
-          attributeConsumingServiceIndex: 1,
-          serviceId: SERVICE_ID,
-          serviceName: { nl: 'Mijn DUO zakelijk', en: 'My DUO business' },
-          organisationName: { nl: 'DUO', en: 'DUO' },
-          organisationUrl: 'https://duo.nl',
-          contact: { name: 'Beheer & co', email: 'beheer@duo.example', phone: '+31 50 000 0000' },
-        },
-        { key: createPrivateKey(pki.spActive.keyPem), certPem: pki.spActive.certPem, keyName: pki.spActive.sha256 },
-      )],
+      buildSpMetadata(spMetadataInput(), { key: createPrivateKey(pki.spActive.keyPem), certPem: pki.spActive.certPem, keyName: pki.spActive.sha256 })],
   ];
   for (const [what, xml] of messages) {
     it(`builds the same tree as xmldom for ${what}`, () => {

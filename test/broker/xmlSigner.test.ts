@@ -18,6 +18,7 @@ import { buildSpMetadata } from '../../gateway/src/broker/SpMetadata.ts';
 import { MESSAGE_LIMITS, parseXml } from '../../gateway/src/broker/XmlGuard.ts';
 import { signXml, type SignOptions, type SigningKey } from '../../gateway/src/broker/XmlSigner.ts';
 import { SP_ENTITY, T0 } from '../support/saml/harness.ts';
+import { serviceCatalogueInput, spMetadataInput } from '../support/saml/spDocuments.ts';
 import { testPki, type TestPki } from '../support/saml/pki.ts';
 
 /** The gateway's signer as it was, on SignedXml: the reference output. */
@@ -127,44 +128,10 @@ describe('broker face: our XML signer against xml-crypto SignedXml', () => {
       const opts: SignOptions = { placement: 'first-child', keyInfo: 'x509' };
       return { ours: signXml(input, signer, opts), reference: signedXmlReference(input, signer, opts) };
     };
-    const metadata = capture((k) =>
-      buildSpMetadata(
-        {
-          entityId: SP_ENTITY,
-          acsUrl: 'https://mijn.duo.nl/saml/acs',
-          assertionConsumerServiceIndex: 0,
-          attributeConsumingServiceIndex: 1,
-          serviceId: 'urn:etoegang:DV:00000001234567890000:services:1',
-          serviceName: { nl: 'Mijn DUO zakelijk', en: 'My DUO business' },
-          organisationName: { nl: 'DUO', en: 'DUO' },
-          organisationUrl: 'https://duo.nl',
-          contact: { name: 'Beheer', email: 'beheer@duo.example', phone: '+31 50 000 0000' },
-        },
-        k,
-      ),
-    );
+    const metadata = capture((k) => buildSpMetadata(spMetadataInput(), k));
     assert.equal(metadata.ours, metadata.reference);
     assert.equal(signedXmlAccepts(metadata.ours, pki.spActive.certPem), true);
-    const catalogue = capture((k) =>
-      buildServiceCatalogue(
-        {
-          oin: '00000001234567890000',
-          serviceId: 'urn:etoegang:DV:00000001234567890000:services:1',
-          serviceUuid: '4f2e1f63-8c1e-4b0e-9d77-2b7b3f4a2c01',
-          serviceInstanceUuid: '9a3c1f63-8c1e-4b0e-9d77-2b7b3f4a2c02',
-          level: 'urn:etoegang:core:assurance-class:loa3',
-          serviceName: { nl: 'Mijn DUO zakelijk', en: 'My DUO business' },
-          serviceDescription: { nl: 'Gegevens uitwisselen met DUO', en: 'Exchange data with DUO' },
-          organisationName: { nl: 'DUO', en: 'DUO' },
-          serviceUrl: 'https://mijn.duo.nl',
-          brokerOins: ['00000003999999990000'],
-          environment: 'T',
-          sequence: 1,
-          now: T0,
-        },
-        k,
-      ),
-    );
+    const catalogue = capture((k) => buildServiceCatalogue(serviceCatalogueInput(), k));
     assert.equal(catalogue.ours, catalogue.reference);
     assert.equal(signedXmlAccepts(catalogue.ours, pki.spActive.certPem), true);
   });

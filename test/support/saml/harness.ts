@@ -30,6 +30,27 @@ export const PUBLIC_URL = 'http://localhost:3000';
 export const ACS = `${PUBLIC_URL}/saml/acs`;
 export const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
+/**
+ * A signed answer as brokers send it (ArtifactResponse and Assertion signed by the broker's
+ * key, identifiers encrypted for our active key), for tests that work on the XML alone.
+ */
+export function goldenOptions(pki: TestPki, extra: Partial<GoldenOptions> = {}): GoldenOptions {
+  return {
+    brokerEntityId: BROKER,
+    spEntityId: SP_ENTITY,
+    acsUrl: ACS,
+    requestId: '_req1',
+    resolveId: '_res1',
+    now: T0,
+    serviceId: SERVICE_ID,
+    serviceUuid: SERVICE_UUID,
+    recipients: [{ cert: pki.spActive, entityId: SP_ENTITY }],
+    signAssertion: { key: pki.brokerSigning },
+    signArtifactResponse: { key: pki.brokerSigning },
+    ...extra,
+  };
+}
+
 export function makeArtifact(entityId = BROKER, type = 0x0004, index = 0): string {
   const b = Buffer.alloc(44);
   b.writeUInt16BE(type, 0);
