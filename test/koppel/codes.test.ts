@@ -1,41 +1,16 @@
 // Activation codes through the wizard: valid 24 hours to the millisecond, single use, a new
 // code voids the old one, and every way to be wrong looks (and costs) the same.
 import assert from 'node:assert/strict';
-import type * as client from 'openid-client';
-import type { SqlAccountsRegistry } from '../../gateway/src/accounts/SqlAccountsRegistry.ts';
 import { issueActivationCode } from '../../gateway/src/cli/codes.ts';
-import { HOUR, type ManualClock } from '../../gateway/src/clock.ts';
+import { HOUR } from '../../gateway/src/clock.ts';
 import { seedRegenboog } from '../support/demoData.ts';
-import { clockAtNow, startStack, type Stack } from '../support/stack.ts';
-import { createTestRegistry } from '../support/stores.ts';
-import { assertStep, counting, discover, loginAs, maskCsrf, newBrowser, ownPersona, submitKoppel, uidOf, walkToKoppelen } from './support/wizard.ts';
+import { assertStep, koppelRig, type KoppelRig, maskCsrf, submitKoppel, toKoppelen, uidOf } from './support/wizard.ts';
 
 describe('activation codes in the koppel step', function () {
   this.timeout(90_000);
-  let clock: ManualClock;
-  let registry: SqlAccountsRegistry;
-  let calls: Map<string, number>;
-  let stack: Stack;
-  let oidc: client.Configuration;
-
-  before(async () => {
-    clock = clockAtNow();
-    registry = await createTestRegistry(clock);
-    const c = counting(registry);
-    calls = c.calls;
-    stack = await startStack({ clock, accounts: c.proxy });
-    oidc = await discover(stack);
-  });
-  after(async () => {
-    await stack?.close();
-    await registry?.close();
-  });
-
-  async function toKoppelen(persona: string) {
-    const browser = newBrowser();
-    const { page } = await loginAs(stack, browser, oidc, ownPersona(persona));
-    return { browser, page: await walkToKoppelen(browser, page) };
-  }
+  const rig = koppelRig();
+  let { clock, calls, stack, oidc } = {} as KoppelRig;
+  before(() => ({ clock, calls, stack, oidc } = rig));
 
   async function lastRefusal(uid: string): Promise<string | null | undefined> {
     const [e] = (await stack.accounts.listAudit({ action: 'koppel.refused', limit: 1000 })).filter((x) => x.correlationId === uid);
@@ -46,7 +21,7 @@ describe('activation codes in the koppel step', function () {
     const issuedAt = clock.now();
     const seeded = await seedRegenboog(stack);
     clock.set(issuedAt + 24 * HOUR - 1);
-    const { browser, page } = await toKoppelen('c-24h-ok');
+    const { browser, page } = await toKoppelen(stack, oidc, 'c-24h-ok');
     const done = await submitKoppel(browser, page, seeded.account.gebruikersnaam, seeded.code);
     assertStep(done, 'gelukt');
   });
@@ -55,7 +30,7 @@ describe('activation codes in the koppel step', function () {
     const issuedAt = clock.now();
     const seeded = await seedRegenboog(stack);
     clock.set(issuedAt + 24 * HOUR);
-    const { browser, page } = await toKoppelen('c-24h-expired');
+    const { browser, page } = await toKoppelen(stack, oidc, 'c-24h-expired');
     const refused = await submitKoppel(browser, page, seeded.account.gebruikersnaam, seeded.code);
     assertStep(refused, 'koppelen');
     assert.match(refused.$('[data-testid=error-summary]').text(), /niet juist, of de activatiecode is niet meer geldig/);
@@ -65,10 +40,10 @@ describe('activation codes in the koppel step', function () {
 
   it('a code is single use: the same code cannot link a second means', async () => {
     const seeded = await seedRegenboog(stack);
-    const first = await toKoppelen('c-reuse-1');
+    const first = await toKoppelen(stack, oidc, 'c-reuse-1');
     assertStep(await submitKoppel(first.browser, first.page, seeded.account.gebruikersnaam, seeded.code), 'gelukt');
     const linked = await stack.accounts.activeKoppelingOfAccount(seeded.account.id);
-    const second = await toKoppelen('c-reuse-2');
+    const second = await toKoppelen(stack, oidc, 'c-reuse-2');
     const refused = await submitKoppel(second.browser, second.page, seeded.account.gebruikersnaam, seeded.code);
     assertStep(refused, 'koppelen');
     assert.equal(await lastRefusal(uidOf(second.page.url)), 'used-code');
@@ -78,7 +53,7 @@ describe('activation codes in the koppel step', function () {
   it('a newly issued code voids the previous one', async () => {
     const seeded = await seedRegenboog(stack);
     const second = await issueActivationCode(seeded.ctx, { gebruikersnaam: seeded.account.gebruikersnaam, print: true });
-    const { browser, page } = await toKoppelen('c-voided');
+    const { browser, page } = await toKoppelen(stack, oidc, 'c-voided');
     const refused = await submitKoppel(browser, page, seeded.account.gebruikersnaam, seeded.code);
     assertStep(refused, 'koppelen');
     assert.equal(await lastRefusal(uidOf(page.url)), 'wrong-code');
@@ -90,11 +65,11 @@ describe('activation codes in the koppel step', function () {
     const expiredAt = clock.now();
     const expired = await seedRegenboog(stack);
     const used = await seedRegenboog(stack);
-    const user = await toKoppelen('c-enum-user');
+    const user = await toKoppelen(stack, oidc, 'c-enum-user');
     assertStep(await submitKoppel(user.browser, user.page, used.account.gebruikersnaam, used.code), 'gelukt');
     clock.set(expiredAt + 24 * HOUR);
 
-    const { browser, page } = await toKoppelen('c-enum');
+    const { browser, page } = await toKoppelen(stack, oidc, 'c-enum');
     const uid = uidOf(page.url);
     const cases: [string, string, string][] = [
       ['unknown-gebruikersnaam', '9999zzzz', wrongCode.code],

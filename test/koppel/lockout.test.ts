@@ -11,7 +11,7 @@ import type { KeyValueStore } from '../../gateway/src/store/KeyValueStore.ts';
 import { seedRegenboog } from '../support/demoData.ts';
 import { clockAtNow, startStack, type Stack } from '../support/stack.ts';
 import { createTestKeyValueStore, createTestRegistry, redisUrl } from '../support/stores.ts';
-import { assertStep, counting, csrfOf, discover, loginAs, newBrowser, ownPersona, submitKoppel, uidOf, walkToKoppelen } from './support/wizard.ts';
+import { assertStep, counting, csrfOf, discover, koppelRig, type KoppelRig, loginAs, newBrowser, ownPersona, submitKoppel, toKoppelen, uidOf, walkToKoppelen } from './support/wizard.ts';
 
 function summary(p: { $: (s: string) => { text(): string } }): string {
   return p.$('[data-testid=error-summary]').text().replace(/\s+/g, ' ');
@@ -19,36 +19,15 @@ function summary(p: { $: (s: string) => { text(): string } }): string {
 
 describe('lockout in the koppel wizard over HTTP', function () {
   this.timeout(120_000);
-  let clock: ManualClock;
-  let registry: SqlAccountsRegistry;
-  let calls: Map<string, number>;
-  let stack: Stack;
-  let oidc: client.Configuration;
-
-  before(async () => {
-    clock = clockAtNow();
-    registry = await createTestRegistry(clock);
-    const c = counting(registry);
-    calls = c.calls;
-    stack = await startStack({ clock, accounts: c.proxy });
-    oidc = await discover(stack);
-  });
-  after(async () => {
-    await stack?.close();
-    await registry?.close();
-  });
-
-  async function toKoppelen(persona: string) {
-    const browser = newBrowser();
-    const { page } = await loginAs(stack, browser, oidc, ownPersona(persona));
-    return { browser, page: await walkToKoppelen(browser, page) };
-  }
+  const rig = koppelRig();
+  let { clock, calls, stack, oidc } = {} as KoppelRig;
+  before(() => ({ clock, calls, stack, oidc } = rig));
 
   const lockDeps = () => ({ kv: stack.kv, accounts: stack.accounts, clock, config: stack.config });
 
   it('5 wrong combinations block for 15 minutes, say until when (Dutch time), and then it works again', async () => {
     const seeded = await seedRegenboog(stack);
-    const { browser, page } = await toKoppelen('l-15min');
+    const { browser, page } = await toKoppelen(stack, oidc, 'l-15min');
     const start = clock.now();
     let p = page;
     for (let i = 1; i <= 4; i++) {
@@ -77,10 +56,10 @@ describe('lockout in the koppel wizard over HTTP', function () {
   it('the count is per gebruikersnaam: five different means trying one name block it for a sixth', async () => {
     const seeded = await seedRegenboog(stack);
     for (let i = 0; i < 5; i++) {
-      const { browser, page } = await toKoppelen(`l-name-${i}`);
+      const { browser, page } = await toKoppelen(stack, oidc, `l-name-${i}`);
       await submitKoppel(browser, page, seeded.account.gebruikersnaam.toUpperCase(), 'BBBB BBBB BBBB BBBB');
     }
-    const { browser, page } = await toKoppelen('l-name-6');
+    const { browser, page } = await toKoppelen(stack, oidc, 'l-name-6');
     const p = await submitKoppel(browser, page, seeded.account.gebruikersnaam, seeded.code);
     assert.match(summary(p), /geblokkeerd/);
     assert.equal(await stack.accounts.activeKoppelingOfAccount(seeded.account.id), null);
@@ -94,7 +73,7 @@ describe('lockout in the koppel wizard over HTTP', function () {
   });
 
   it('an unknown gebruikersnaam is locked exactly like an existing one', async () => {
-    const { browser, page } = await toKoppelen('l-unknown');
+    const { browser, page } = await toKoppelen(stack, oidc, 'l-unknown');
     let p = page;
     for (let i = 0; i < 5; i++) p = await submitKoppel(browser, p, '0000nope', 'CCCC CCCC CCCC CCCC');
     assert.match(summary(p), /geblokkeerd/);

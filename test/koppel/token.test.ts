@@ -2,36 +2,17 @@
 // koppeling; one answer for every wrong combination; a code works once; same lockout rules.
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import type { ManualClock } from '../../gateway/src/clock.ts';
 import { assignToken, totpFor } from '../../gateway/src/cli/token.ts';
 import { Lockout } from '../../gateway/src/koppel/Lockout.ts';
 import { seedRegenboog, type Seeded } from '../support/demoData.ts';
-import { clockAtNow, startStack, type Stack } from '../support/stack.ts';
 import type { Browser, Page } from '../support/Browser.ts';
-import { atRedirectUri, counting, discover, linkDirectly, maskCsrf, newBrowser, openLoginPage, ownPersona, type AppLogin } from './support/wizard.ts';
-import type { SqlAccountsRegistry } from '../../gateway/src/accounts/SqlAccountsRegistry.ts';
-import { createTestRegistry } from '../support/stores.ts';
+import { type AppLogin, atRedirectUri, koppelRig, type KoppelRig, linkDirectly, maskCsrf, newBrowser, openLoginPage, ownPersona } from './support/wizard.ts';
 
 describe('token login over HTTP', function () {
   this.timeout(90_000);
-  let clock: ManualClock;
-  let registry: SqlAccountsRegistry;
-  let calls: Map<string, number>;
-  let stack: Stack;
-  let oidc: client.Configuration;
-
-  before(async () => {
-    clock = clockAtNow();
-    registry = await createTestRegistry(clock);
-    const c = counting(registry);
-    calls = c.calls;
-    stack = await startStack({ clock, accounts: c.proxy });
-    oidc = await discover(stack);
-  });
-  after(async () => {
-    await stack?.close();
-    await registry?.close();
-  });
+  const rig = koppelRig();
+  let { clock, calls, stack, oidc } = {} as KoppelRig;
+  before(() => ({ clock, calls, stack, oidc } = rig));
 
   async function withToken(): Promise<Seeded & { secret: string }> {
     const seeded = await seedRegenboog(stack);

@@ -7,7 +7,10 @@ import { generateActivationCode, hashActivationCode } from '../../../gateway/src
 import { subjectHash } from '../../../gateway/src/koppel/SubjectHash.ts';
 import { personaSchema, pseudonymFor, type PersonaInput } from '../../../idp-mock/src/personas.ts';
 import { Browser, type Page } from '../../support/Browser.ts';
-import { TEST_CLIENT, type Stack } from '../../support/stack.ts';
+import type { SqlAccountsRegistry } from '../../../gateway/src/accounts/SqlAccountsRegistry.ts';
+import type { ManualClock } from '../../../gateway/src/clock.ts';
+import { clockAtNow, startStack, TEST_CLIENT, type Stack } from '../../support/stack.ts';
+import { createTestRegistry } from '../../support/stores.ts';
 
 export interface AppLogin {
   verifier: string;
@@ -165,4 +168,42 @@ export function counting<T extends object>(target: T): { proxy: T; calls: Map<st
     },
   });
   return { proxy, calls };
+}
+
+/** What the koppel tests share: a ManualClock, a test registry whose calls are counted, a gateway on both. */
+export interface KoppelRig {
+  clock: ManualClock;
+  registry: SqlAccountsRegistry;
+  calls: Map<string, number>;
+  stack: Stack;
+  oidc: client.Configuration;
+}
+
+/**
+ * Sets up a KoppelRig before the tests of the calling `describe` and closes it after them. For
+ * plain names in the tests: `let { clock, stack } = {} as KoppelRig; before(() => ({ clock, stack } = rig));`
+ * (registered after this, so it runs after the set-up).
+ */
+export function koppelRig(): KoppelRig {
+  const rig = {} as KoppelRig;
+  before(async () => {
+    rig.clock = clockAtNow();
+    rig.registry = await createTestRegistry(rig.clock);
+    const c = counting(rig.registry);
+    rig.calls = c.calls;
+    rig.stack = await startStack({ clock: rig.clock, accounts: c.proxy });
+    rig.oidc = await discover(rig.stack);
+  });
+  after(async () => {
+    await rig.stack?.close();
+    await rig.registry?.close();
+  });
+  return rig;
+}
+
+/** A person logged in with eHerkenning and walked through the wizard to the koppel form. */
+export async function toKoppelen(stack: Stack, oidc: client.Configuration, persona: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = newBrowser();
+  const { page } = await loginAs(stack, browser, oidc, ownPersona(persona));
+  return { browser, page: await walkToKoppelen(browser, page) };
 }
