@@ -15,7 +15,7 @@ import type { BrokerFaceConfig } from '../../gateway/src/broker/index.ts';
 import { PROJECT_ROOT } from '../../gateway/src/config.ts';
 import { buildBrokerMetadata } from '../support/saml/brokerMetadata.ts';
 import { buildGolden, newId, NS, parse, signElement } from '../support/saml/golden.ts';
-import { BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, makeArtifact } from '../support/saml/harness.ts';
+import { BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, makeArtifact, testSamlSettings, testService } from '../support/saml/harness.ts';
 import { testPki, type TestPki } from '../support/saml/pki.ts';
 import { deleteRedisKeys, randomSuffix } from '../support/stores.ts';
 import { BarrierArs, type BarrierCall } from './support/BarrierArs.ts';
@@ -133,20 +133,7 @@ if (redisUrl) {
       const config: BrokerFaceConfig = {
         env: 'test',
         publicUrl: PUBLIC_URL,
-        service: {
-          oin: '00000001234567890000',
-          entityId: SP_ENTITY,
-          serviceId: SERVICE_ID,
-          serviceUuid: SERVICE_UUID,
-          serviceInstanceUuid: '9b7c2d11-0f6a-4a5e-8a43-6c1d2e3f4a02',
-          attributeConsumingServiceIndex: 1,
-          assertionConsumerServiceIndex: 0,
-          minimumLevel: 'urn:etoegang:core:assurance-class:loa3',
-          name: { nl: 'Mijn DUO voor zakelijke klanten', en: 'Mijn DUO for business customers' },
-          description: { nl: 'Gegevensuitwisseling met DUO.', en: 'Data exchange with DUO.' },
-          organisationName: { nl: 'Dienst Uitvoering Onderwijs', en: 'Education Executive Agency (DUO)' },
-          contact: { name: 'Servicedesk Mijn DUO zakelijk', email: 'servicedesk@example.org', phone: '+31 50 000 0000' },
-        },
+        service: testService(),
         brokers: [
           {
             entityId: BROKER,
@@ -160,12 +147,7 @@ if (redisUrl) {
             requestBinding: 'POST',
           },
         ],
-        saml: {
-          clockSkewSeconds: 60,
-          maxAssertionAgeSeconds: 300,
-          requestTtlSeconds: 900,
-          artifactResolve: { connectTimeoutMs: 2000, totalTimeoutMs: 10_000, maxResponseBytes: 500_000 },
-        },
+        saml: testSamlSettings({ totalTimeoutMs: 10_000 }),
       };
       const settings: AcsProcessSettings = {
         redisUrl: redisUrl!,

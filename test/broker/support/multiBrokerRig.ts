@@ -22,7 +22,7 @@ import { buildBrokerMetadata } from '../../support/saml/brokerMetadata.ts';
 import { BrokerServer, type Answer, type ResolveCall } from '../../support/saml/brokerServer.ts';
 import { CountingStore } from '../../support/saml/CountingStore.ts';
 import { buildGolden, parse, type Golden, type GoldenOptions } from '../../support/saml/golden.ts';
-import { BROKER, OTHER_BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, T0, makeArtifact } from '../../support/saml/harness.ts';
+import { BROKER, OTHER_BROKER, SERVICE_ID, SERVICE_UUID, SP_ENTITY, T0, makeArtifact, testSamlSettings, testService } from '../../support/saml/harness.ts';
 import { testPki, type Identity, type TestPki } from '../../support/saml/pki.ts';
 
 export const BROKER_A = BROKER;
@@ -129,20 +129,7 @@ export class MultiBrokerRig {
     this.config = {
       env: 'test',
       publicUrl: PUBLIC_URL,
-      service: {
-        oin: '00000001234567890000',
-        entityId: SP_ENTITY,
-        serviceId: SERVICE_ID,
-        serviceUuid: SERVICE_UUID,
-        serviceInstanceUuid: '9b7c2d11-0f6a-4a5e-8a43-6c1d2e3f4a02',
-        attributeConsumingServiceIndex: 1,
-        assertionConsumerServiceIndex: 0,
-        minimumLevel: 'urn:etoegang:core:assurance-class:loa3',
-        name: { nl: 'Mijn DUO voor zakelijke klanten', en: 'Mijn DUO for business customers' },
-        description: { nl: 'Gegevensuitwisseling met DUO.', en: 'Data exchange with DUO.' },
-        organisationName: { nl: 'Dienst Uitvoering Onderwijs', en: 'Education Executive Agency (DUO)' },
-        contact: { name: 'Servicedesk Mijn DUO zakelijk', email: 'servicedesk@example.org', phone: '+31 50 000 0000' },
-      },
+      service: testService(),
       brokers: [
         {
           entityId: BROKER_A,
@@ -161,12 +148,7 @@ export class MultiBrokerRig {
           requestBinding: 'POST',
         },
       ],
-      saml: {
-        clockSkewSeconds: 60,
-        maxAssertionAgeSeconds: 300,
-        requestTtlSeconds: 900,
-        artifactResolve: { connectTimeoutMs: 2000, totalTimeoutMs: 5000, maxResponseBytes: 500_000 },
-      },
+      saml: testSamlSettings(),
     };
     const sink = new Writable({
       write: (chunk: Buffer, _enc, cb) => {

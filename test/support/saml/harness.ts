@@ -30,6 +30,35 @@ export const PUBLIC_URL = 'http://localhost:3000';
 export const ACS = `${PUBLIC_URL}/saml/acs`;
 export const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
+/** The Mijn DUO service as the broker-face tests configure it. */
+export function testService(extra: Partial<BrokerFaceConfig['service']> = {}): BrokerFaceConfig['service'] {
+  return {
+    oin: '00000001234567890000',
+    entityId: SP_ENTITY,
+    serviceId: SERVICE_ID,
+    serviceUuid: SERVICE_UUID,
+    serviceInstanceUuid: '9b7c2d11-0f6a-4a5e-8a43-6c1d2e3f4a02',
+    attributeConsumingServiceIndex: 1,
+    assertionConsumerServiceIndex: 0,
+    minimumLevel: 'urn:etoegang:core:assurance-class:loa3',
+    name: { nl: 'Mijn DUO voor zakelijke klanten', en: 'Mijn DUO for business customers' },
+    description: { nl: 'Gegevensuitwisseling met DUO.', en: 'Data exchange with DUO.' },
+    organisationName: { nl: 'Dienst Uitvoering Onderwijs', en: 'Education Executive Agency (DUO)' },
+    contact: { name: 'Servicedesk Mijn DUO zakelijk', email: 'servicedesk@example.org', phone: '+31 50 000 0000' },
+    ...extra,
+  };
+}
+
+/** The SAML timing and back-channel limits of the broker-face tests. */
+export function testSamlSettings(artifactResolve: Partial<BrokerFaceConfig['saml']['artifactResolve']> = {}): BrokerFaceConfig['saml'] {
+  return {
+    clockSkewSeconds: 60,
+    maxAssertionAgeSeconds: 300,
+    requestTtlSeconds: 900,
+    artifactResolve: { connectTimeoutMs: 2000, totalTimeoutMs: 5000, maxResponseBytes: 500_000, ...artifactResolve },
+  };
+}
+
 /**
  * A signed answer as brokers send it (ArtifactResponse and Assertion signed by the broker's
  * key, identifiers encrypted for our active key), for tests that work on the XML alone.
@@ -163,20 +192,7 @@ export class Harness {
     this.config = {
       env: 'test',
       publicUrl: this.publicUrl,
-      service: {
-        oin: '00000001234567890000',
-        entityId: SP_ENTITY,
-        serviceId: SERVICE_ID,
-        serviceUuid: SERVICE_UUID,
-        serviceInstanceUuid: '9b7c2d11-0f6a-4a5e-8a43-6c1d2e3f4a02',
-        attributeConsumingServiceIndex: 1,
-        assertionConsumerServiceIndex: 0,
-        minimumLevel: this.opts.minimumLevel ?? 'urn:etoegang:core:assurance-class:loa3',
-        name: { nl: 'Mijn DUO voor zakelijke klanten', en: 'Mijn DUO for business customers' },
-        description: { nl: 'Gegevensuitwisseling met DUO.', en: 'Data exchange with DUO.' },
-        organisationName: { nl: 'Dienst Uitvoering Onderwijs', en: 'Education Executive Agency (DUO)' },
-        contact: { name: 'Servicedesk Mijn DUO zakelijk', email: 'servicedesk@example.org', phone: '+31 50 000 0000' },
-      },
+      service: testService(this.opts.minimumLevel ? { minimumLevel: this.opts.minimumLevel } : {}),
       brokers: [
         {
           entityId: BROKER,
@@ -187,16 +203,10 @@ export class Harness {
           requestBinding: this.opts.requestBinding ?? 'POST',
         },
       ],
-      saml: {
-        clockSkewSeconds: 60,
-        maxAssertionAgeSeconds: 300,
-        requestTtlSeconds: 900,
-        artifactResolve: {
-          connectTimeoutMs: 2000,
-          totalTimeoutMs: this.opts.totalTimeoutMs ?? 5000,
-          maxResponseBytes: this.opts.maxResponseBytes ?? 500_000,
-        },
-      },
+      saml: testSamlSettings({
+        ...(this.opts.totalTimeoutMs !== undefined ? { totalTimeoutMs: this.opts.totalTimeoutMs } : {}),
+        ...(this.opts.maxResponseBytes !== undefined ? { maxResponseBytes: this.opts.maxResponseBytes } : {}),
+      }),
     };
     const sink = new Writable({
       write: (chunk: Buffer, _enc, cb) => {
