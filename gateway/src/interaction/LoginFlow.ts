@@ -145,18 +145,7 @@ export class LoginFlow {
 
   /** Finish the OIDC interaction for `account`. */
   async complete(req: Request, res: Response, state: LoginState, account: Account): Promise<void> {
-    const now = this.d.clock.now();
-    await this.d.accounts.appendAudit({
-      at: now,
-      action: 'login.completed',
-      outcome: 'success',
-      actorType: 'account',
-      actorId: account.id,
-      accountId: account.id,
-      subjectRef: subjectRef(state.subjectHash),
-      correlationId: state.uid,
-      details: { method: 'eherkenning', level: state.level, broker: state.broker, sector: state.sector ?? null },
-    });
+    await this.auditCompleted(account, state.uid, { method: 'eherkenning', level: state.level, broker: state.broker, sector: state.sector ?? null }, subjectRef(state.subjectHash));
     await this.d.states.delete(state.uid);
     await this.d.states.deletePreLogin(state.uid);
     await finishLogin(this.d.provider, req, res, {
@@ -174,22 +163,28 @@ export class LoginFlow {
    */
   async completeTokenLogin(req: Request, res: Response, uid: string, account: Account, sector: string | undefined): Promise<void> {
     const now = this.d.clock.now();
-    await this.d.accounts.appendAudit({
-      at: now,
-      action: 'login.completed',
-      outcome: 'success',
-      actorType: 'account',
-      actorId: account.id,
-      accountId: account.id,
-      correlationId: uid,
-      details: { method: 'token', sector: sector ?? null },
-    });
+    await this.auditCompleted(account, uid, { method: 'token', sector: sector ?? null });
     await this.d.states.deletePreLogin(uid);
     await finishLogin(this.d.provider, req, res, {
       accountId: account.id,
       acr: ACR_TOKEN,
       amr: ['otp'],
       authTime: Math.floor(now / 1000),
+    });
+  }
+
+  /** The audit line of every completed login, whatever the method. */
+  private async auditCompleted(account: Account, correlationId: string, details: Record<string, unknown>, subject?: string): Promise<void> {
+    await this.d.accounts.appendAudit({
+      at: this.d.clock.now(),
+      action: 'login.completed',
+      outcome: 'success',
+      actorType: 'account',
+      actorId: account.id,
+      accountId: account.id,
+      ...(subject !== undefined ? { subjectRef: subject } : {}),
+      correlationId,
+      details,
     });
   }
 }

@@ -7,35 +7,18 @@
 // Enumeration: an unknown gebruikersnaam, an account without token, a wrong code and a replayed
 // code give one answer and do the same work (a TOTP check runs against a throwaway secret when
 // there is no real one). Only someone with a valid code learns that the account is linked.
-import { Router, urlencoded, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import * as OTPAuth from 'otpauth';
-import type Provider from 'oidc-provider';
 import type { Account, AccountsRegistry } from '../accounts/AccountsRegistry.ts';
 import { normaliseGebruikersnaam } from '../accounts/gebruikersnaam.ts';
 import { totpFor } from '../cli/token.ts';
-import type { Clock } from '../clock.ts';
-import type { IpThrottle } from '../koppel/IpThrottle.ts';
 import { Lockout } from '../koppel/Lockout.ts';
-import type { KeyValueStore } from '../store/KeyValueStore.ts';
-import type { Pages } from '../views/Pages.ts';
-import type { LoginFlow } from './LoginFlow.ts';
-import { csrfMatches, type Flash, type LoginStateStore } from './LoginState.ts';
-import { interactionRoute, loadInteraction } from './routes.ts';
+import { csrfMatches, type Flash } from './LoginState.ts';
+import { form, interactionRoute, loadInteraction, type InteractionDeps } from './routes.ts';
 import { formView } from './view.ts';
 
-export interface TokenLoginDeps {
-  provider: Provider;
-  flow: LoginFlow;
-  states: LoginStateStore;
-  pages: Pages;
-  accounts: AccountsRegistry;
-  clock: Clock;
-  kv: KeyValueStore;
-  lockout: Lockout;
-  ipThrottle: IpThrottle;
-}
-
-const form = urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+/** The interaction routes' dependencies, less the broker side the token login never touches. */
+export type TokenLoginDeps = Omit<InteractionDeps, 'config' | 'brokerFace'>;
 
 const PERIOD_MS = 30_000;
 /** Codes of the previous and next period are accepted too (clock drift of the token). */

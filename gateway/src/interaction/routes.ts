@@ -34,7 +34,8 @@ export interface InteractionDeps {
   ipThrottle: IpThrottle;
 }
 
-const form = urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+/** The login pages' small forms (also the token login's). */
+export const form = urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
 /** Remembers the sector chosen last, to preselect it next time (not personal, not secret). */
 const SECTOR_COOKIE = 'mijnduo_sector';
