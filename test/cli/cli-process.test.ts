@@ -6,8 +6,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliIo } from '../../gateway/src/cli.ts';
-import { loadConfig, PROJECT_ROOT, type Config } from '../../gateway/src/config.ts';
+import { PROJECT_ROOT, type Config } from '../../gateway/src/config.ts';
 import { readOutbox } from '../../gateway/src/mail/Mailer.ts';
+import { cliTestConfig, type CliConfig } from '../support/cliConfig.ts';
 
 interface Captured {
   code: number;
@@ -41,23 +42,9 @@ function bin(args: string[], env: Record<string, string>): Promise<Captured> {
 
 describe('mijnduo command', function () {
   this.timeout(120_000);
-  let tmp: string;
-  let cfg: Config;
-
-  before(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mijnduo-cli-proc-'));
-    cfg = loadConfig({
-      env: { NODE_ENV: 'test' },
-      overrides: {
-        keys: { dir: path.join(tmp, 'certs'), generateDevKeys: true },
-        stores: { pgliteDir: path.join(tmp, 'pglite') },
-        mail: { outboxDir: path.join(tmp, 'outbox') },
-      },
-    });
-  });
-  after(async () => {
-    await fs.rm(tmp, { recursive: true, force: true });
-  });
+  const cli = cliTestConfig('mijnduo-cli-proc-');
+  let { tmp, cfg } = {} as CliConfig;
+  before(() => ({ tmp, cfg } = cli));
 
   it('--help exits 0; no arguments, an unknown command or a missing option exit 1', async () => {
     const help = await run(['--help'], cfg);

@@ -1,12 +1,9 @@
 // The beheer commands of this issue: `mijnduo lockout list|lift`, `mijnduo sweep`,
 // `mijnduo koppeling undo`, through runCli (parsing, exit codes) and as functions.
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { runCli, type CliIo } from '../../gateway/src/cli.ts';
 import { ManualClock } from '../../gateway/src/clock.ts';
-import { loadConfig, type Config } from '../../gateway/src/config.ts';
+import type { Config } from '../../gateway/src/config.ts';
 import { lockoutLift, lockoutList } from '../../gateway/src/cli/lockout.ts';
 import type { CliContext } from '../../gateway/src/cli/context.ts';
 import { CliUserError } from '../../gateway/src/cli/context.ts';
@@ -16,6 +13,7 @@ import { MemoryKeyValueStore } from '../../gateway/src/store/MemoryKeyValueStore
 import { MemoryMailer } from '../../gateway/src/mail/Mailer.ts';
 import { prepareKeys } from '../../gateway/src/keys/KeyLoader.ts';
 import { createTestRegistry } from '../support/stores.ts';
+import { cliTestConfig, type CliConfig } from '../support/cliConfig.ts';
 
 async function run(argv: string[], config: Config): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -27,23 +25,9 @@ async function run(argv: string[], config: Config): Promise<{ code: number; out:
 
 describe('mijnduo lockout / sweep / koppeling commands', function () {
   this.timeout(120_000);
-  let tmp: string;
-  let cfg: Config;
-
-  before(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mijnduo-cli-koppel-'));
-    cfg = loadConfig({
-      env: { NODE_ENV: 'test' },
-      overrides: {
-        keys: { dir: path.join(tmp, 'certs'), generateDevKeys: true },
-        stores: { pgliteDir: path.join(tmp, 'pglite') },
-        mail: { outboxDir: path.join(tmp, 'outbox') },
-      },
-    });
-  });
-  after(async () => {
-    await fs.rm(tmp, { recursive: true, force: true });
-  });
+  const cli = cliTestConfig('mijnduo-cli-koppel-');
+  let { cfg } = {} as CliConfig;
+  before(() => ({ cfg } = cli));
 
   it('are registered and answer: sweep, lockout list, and user errors exit 1', async () => {
     const swept = await run(['sweep'], cfg);
