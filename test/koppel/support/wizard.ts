@@ -11,13 +11,9 @@ import type { SqlAccountsRegistry } from '../../../gateway/src/accounts/SqlAccou
 import type { ManualClock } from '../../../gateway/src/clock.ts';
 import { clockAtNow, startStack, TEST_CLIENT, type Stack } from '../../support/stack.ts';
 import { createTestRegistry } from '../../support/stores.ts';
+import { discover as discoverAt, startAppLogin, type AppLogin } from '../../ops/support/appLogin.ts';
 
-export interface AppLogin {
-  verifier: string;
-  state: string;
-  nonce: string;
-  url: URL;
-}
+export { startAppLogin, type AppLogin };
 
 export function atRedirectUri(url: string): boolean {
   return url.startsWith(TEST_CLIENT.redirect_uri);
@@ -27,28 +23,10 @@ export function newBrowser(): Browser {
   return new Browser({ stopAt: atRedirectUri });
 }
 
-export async function discover(stack: Stack): Promise<client.Configuration> {
-  return client.discovery(new URL(`${stack.gatewayUrl}/oidc`), TEST_CLIENT.client_id, TEST_CLIENT.client_secret, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
+export function discover(stack: Stack): Promise<client.Configuration> {
+  return discoverAt(stack.gatewayUrl);
 }
 
-export async function startAppLogin(oidc: client.Configuration): Promise<AppLogin> {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(oidc, {
-    redirect_uri: TEST_CLIENT.redirect_uri,
-    scope: 'openid profile email phone mijnduo',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  });
-  return { verifier, state, nonce, url };
-}
-
-/** The interaction uid in a gateway URL like /interaction/<uid>/… */
 export function uidOf(url: string): string {
   const m = /\/interaction\/([^/?#]+)/.exec(url);
   if (!m) throw new Error(`no interaction in ${url}`);
