@@ -312,7 +312,8 @@ export function buildSuccessResponse(ctx: SuccessContext): BuiltResponse {
   const responseId = newId();
   const destination = f.has('wrong-destination') ? `${ctx.acsUrl.replace(/\/+$/, '')}-elders` : ctx.acsUrl;
   let xml =
-    `<samlp:Response ${ROOT_NS} ID="${responseId}" Version="2.0" IssueInstant="${instant(t)}" ` +
+    // The broker's message is fresh even when the assertion in it is stale ('expired-assertion').
+    `<samlp:Response ${ROOT_NS} ID="${responseId}" Version="2.0" IssueInstant="${instant(ctx.now)}" ` +
     `InResponseTo="${esc(inResponseTo)}" Destination="${esc(destination)}">` +
     `<saml:Issuer>${esc(ctx.hmEntityId)}</saml:Issuer>` +
     statusXml(STATUS.success) +

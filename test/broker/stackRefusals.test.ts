@@ -23,8 +23,8 @@ const EXPECTED_REASON: Partial<Record<FailureMode, string>> = {
   'two-service-ids': 'service-id-multiple',
   'duplicate-service-id-attribute': 'attribute-duplicate',
   'no-service-id': 'service-id-missing',
-  // The mock moves every time back, the Response's IssueInstant too, which is checked first.
-  'expired-assertion': 'response-issue-instant-invalid',
+  // A fresh Response around a stale assertion: the assertion's age is what gives it away.
+  'expired-assertion': 'assertion-too-old',
   'wrong-audience': 'audience-mismatch',
   'wrong-recipient': 'subject-recipient-mismatch',
   'wrong-destination': 'response-destination-mismatch',
