@@ -111,6 +111,7 @@ describe('broker face: the XML reader against xmldom DOMParser', () => {
     ['whitespace-only text and self-closing elements', '<a>\n  <b/>\n  <c></c>\n</a>'],
     ['non-ASCII names and text', '<ë:a xmlns:ë="urn:x"><ë:b ü="ö">Æ€😀</ë:b></ë:a>'],
     ['an XML declaration with standalone', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><a/>'],
+    ['attribute names that are Object.prototype keys', '<a __proto__="p" constructor="c" toString="t" hasOwnProperty="h"/>'],
   ];
   for (const [what, xml] of corners) {
     it(`builds the same tree as xmldom for ${what}, with the same canonical form`, () => {
