@@ -10,6 +10,7 @@
 import { createHash, createSign, type KeyObject } from 'node:crypto';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { ALG, NS } from './constants.ts';
+import { childrenNamed, isSafeId } from './Dom.ts';
 import { canonicalElement } from './ExclusiveCanonicalForm.ts';
 
 export interface SigningKey {
@@ -49,8 +50,14 @@ function parseOwn(xml: string): Document {
   return doc;
 }
 
+interface SignatureParts {
+  signature: Element;
+  signedInfo: Element;
+  signatureValue: Element;
+}
+
 /** ds:Signature with SignedInfo, an empty SignatureValue and KeyInfo, made in `doc`. */
-function signatureElement(doc: Document, id: string, digest: string, signer: SigningKey, keyInfo: SignOptions['keyInfo']): Element {
+function signatureElement(doc: Document, id: string, digest: string, signer: SigningKey, keyInfo: SignOptions['keyInfo']): SignatureParts {
   const el = (parent: Node, name: string, algorithm?: string): Element => {
     const child = doc.createElementNS(NS.ds, `ds:${name}`);
     if (algorithm) child.setAttribute('Algorithm', algorithm);
@@ -70,21 +77,14 @@ function signatureElement(doc: Document, id: string, digest: string, signer: Sig
   el(transforms, 'Transform', ALG.excC14n);
   el(reference, 'DigestMethod', ALG.sha256);
   el(reference, 'DigestValue').appendChild(doc.createTextNode(digest));
-  el(signature, 'SignatureValue');
+  const signatureValue = el(signature, 'SignatureValue');
   const info = el(signature, 'KeyInfo');
   if (keyInfo === 'keyname') {
     el(info, 'KeyName').appendChild(doc.createTextNode(signer.keyName));
   } else {
     el(el(info, 'X509Data'), 'X509Certificate').appendChild(doc.createTextNode(certBody(signer.certPem)));
   }
-  return signature;
-}
-
-function firstChildElement(el: Element, localName?: string): Element | null {
-  for (let c = el.firstChild; c; c = c.nextSibling) {
-    if (c.nodeType === 1 && (localName === undefined || (c as Element).localName === localName)) return c as Element;
-  }
-  return null;
+  return { signature, signedInfo, signatureValue };
 }
 
 /** Sign the root element of `xml` (which must carry an ID attribute) and return the result. */
@@ -92,14 +92,14 @@ export function signXml(xml: string, signer: SigningKey, opts: SignOptions): str
   const doc = parseOwn(xml);
   const root = doc.documentElement;
   const id = root.getAttribute('ID');
-  if (!id || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(id)) throw new Error('signXml: the root element needs an ID that is an NCName');
+  if (!id || !isSafeId(id)) throw new Error('signXml: the root element needs an ID that is an NCName');
 
   // The reference: the root before the signature exists is the root after the enveloped transform.
   const digest = createHash('sha256').update(canonicalElement(root), 'utf8').digest('base64');
-  const signature = signatureElement(doc, id, digest, signer, opts.keyInfo);
+  const { signature, signedInfo, signatureValue } = signatureElement(doc, id, digest, signer, opts.keyInfo);
 
   if (opts.placement === 'after-issuer') {
-    const issuer = firstChildElement(root, 'Issuer');
+    const issuer = childrenNamed(root, NS.saml, 'Issuer')[0];
     if (!issuer) throw new Error('signXml: no Issuer to place the signature after');
     root.insertBefore(signature, issuer.nextSibling);
   } else {
@@ -107,9 +107,8 @@ export function signXml(xml: string, signer: SigningKey, opts: SignOptions): str
   }
 
   // SignedInfo canonicalised where it now sits, which is what a verifier does.
-  const signedInfo = firstChildElement(signature, 'SignedInfo')!;
   const value = createSign('RSA-SHA256').update(canonicalElement(signedInfo), 'utf8').sign(signer.key, 'base64');
-  firstChildElement(signature, 'SignatureValue')!.appendChild(doc.createTextNode(value));
+  signatureValue.appendChild(doc.createTextNode(value));
   return new XMLSerializer().serializeToString(doc);
 }
 
