@@ -135,6 +135,9 @@ describe('broker face: the XML reader against xmldom DOMParser', () => {
     ['an attribute without a value', '<a x/>'],
     ['non-whitespace text after the root', '<a/>tail'],
     ['a bad element name', '<1a/>'],
+    ['the xml prefix bound elsewhere', '<a xmlns:xml="urn:other"/>'],
+    ['a prefix undeclared (not allowed in XML 1.0 namespaces)', '<p:a xmlns:p=""/>'],
+    ['a name with two colons', '<a:b:c xmlns:a="urn:a"/>'],
   ];
   for (const [what, xml] of lenient) {
     it(`refuses ${what} (xmldom would read it)`, () => {

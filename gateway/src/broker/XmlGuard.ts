@@ -3,7 +3,7 @@
 // Used for every XML we read: broker metadata, the SOAP answer, signed bytes we re-parse,
 // decrypted identifiers and (for completeness) an inflated Redirect message.
 import { reject } from './BrokerRejection.ts';
-import { buildXmlDocument, XmlNotWellFormed } from './XmlDocumentBuilder.ts';
+import { buildXmlDocument } from './XmlDocumentBuilder.ts';
 
 export interface XmlLimits {
   /** Bytes of UTF-8 input. */
@@ -173,9 +173,9 @@ export function parseXml(input: Buffer | Uint8Array | string, limits: XmlLimits)
   let doc: Document;
   try {
     doc = buildXmlDocument(xml);
-  } catch (e) {
-    if (e instanceof XmlNotWellFormed) return reject('xml-malformed', { why: 'parser error' });
-    throw e;
+  } catch {
+    // XmlNotWellFormed, or anything else the reader might throw on input: never a 500.
+    return reject('xml-malformed', { why: 'parser error' });
   }
   let roots = 0;
   for (let c = doc.firstChild; c; c = c.nextSibling) {
