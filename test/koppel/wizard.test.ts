@@ -1,19 +1,18 @@
 // The koppel wizard over real HTTP (mock broker + gateway on 127.0.0.1): step order held
 // server side, CSRF, POST-redirect-GET, back links, cancel, acceptance recorded, English.
 import assert from 'node:assert/strict';
-import type * as client from 'openid-client';
 import { seedRegenboog } from '../support/demoData.ts';
-import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
+import { TEST_CLIENT } from '../support/stack.ts';
 import {
   assertStep,
   csrfOf,
-  discover,
   loginAs,
   mainText,
   newBrowser,
   openLoginPage,
   ownPersona,
   postTo,
+  stackRig,
   submitKoppel,
   uidOf,
   walkToKoppelen,
@@ -21,16 +20,9 @@ import {
 
 describe('koppel wizard over HTTP', function () {
   this.timeout(60_000);
-  let stack: Stack;
-  let oidc: client.Configuration;
-
-  before(async () => {
-    stack = await startStack();
-    oidc = await discover(stack);
-  });
-  after(async () => {
-    await stack?.close();
-  });
+  const rig = stackRig();
+  let { stack, oidc } = {} as typeof rig;
+  before(() => ({ stack, oidc } = rig));
 
   const base = (url: string) => `${new URL(url).origin}/interaction/${uidOf(url)}/koppel`;
 
@@ -224,16 +216,9 @@ describe('koppel wizard over HTTP', function () {
 
 describe('the login page over HTTP', function () {
   this.timeout(60_000);
-  let stack: Stack;
-  let oidc: client.Configuration;
-
-  before(async () => {
-    stack = await startStack();
-    oidc = await discover(stack);
-  });
-  after(async () => {
-    await stack?.close();
-  });
+  const rig = stackRig();
+  let { stack, oidc } = {} as typeof rig;
+  before(() => ({ stack, oidc } = rig));
 
   it('shows the sectors, Log in met eHerkenning, and the three links', async () => {
     const browser = newBrowser();

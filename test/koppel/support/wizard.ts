@@ -148,6 +148,19 @@ export function counting<T extends object>(target: T): { proxy: T; calls: Map<st
   return { proxy, calls };
 }
 
+/** A gateway with the default test stack, and the test app's view of it, for the calling `describe`. */
+export function stackRig(): { stack: Stack; oidc: client.Configuration } {
+  const rig = {} as { stack: Stack; oidc: client.Configuration };
+  before(async () => {
+    rig.stack = await startStack();
+    rig.oidc = await discover(rig.stack);
+  });
+  after(async () => {
+    await rig.stack?.close();
+  });
+  return rig;
+}
+
 /** What the koppel tests share: a ManualClock, a test registry whose calls are counted, a gateway on both. */
 export interface KoppelRig {
   clock: ManualClock;
