@@ -5,18 +5,14 @@
 import assert from 'node:assert/strict';
 import { OIDC_BACK_CHANNEL_PATHS, OIDC_MOUNT_PATH, oidcBackChannel } from '../../gateway/src/apps/provider.ts';
 import { LogCapture } from '../support/LogCapture.ts';
-import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
+import { TEST_CLIENT, useStack, type Stack } from '../support/stack.ts';
 
 describe('apps face: the back channel goes straight to oidc-provider', function () {
   this.timeout(60_000);
   const capture = new LogCapture();
-  let stack: Stack;
-  before(async () => {
-    stack = await startStack({ logDestination: capture, logLevel: 'info' });
-  });
-  after(async () => {
-    await stack?.close();
-  });
+  const started = useStack(() => ({ logDestination: capture, logLevel: 'info' }));
+  let stack = {} as Stack;
+  before(() => ({ stack } = started));
 
   it('covers exactly the endpoints discovery announces for servers', async () => {
     const res = await fetch(`${stack.gatewayUrl}${OIDC_MOUNT_PATH}/.well-known/openid-configuration`);

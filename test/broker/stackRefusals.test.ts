@@ -6,12 +6,14 @@
 // step. For a refusal nothing may be stored: no cookie from the ACS, no login state in the
 // KeyValue store, nothing in SQL but the refusal's own audit event.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import * as client from 'openid-client';
 import { REASON_CODES } from '../../gateway/src/broker/index.ts';
 import { FAILURE_MODES, FAILURE_MODE_NAMES, type FailureMode } from '../../idp-mock/src/failureModes.ts';
 import { Browser, type Page } from '../support/Browser.ts';
-import { startStack, TEST_CLIENT, type Stack } from '../support/stack.ts';
+import { LogCapture } from '../support/LogCapture.ts';
+import { TEST_CLIENT, useStack, type Stack } from '../support/stack.ts';
+import { atRedirectUri } from '../koppel/support/wizard.ts';
+import { discover } from '../ops/support/appLogin.ts';
 
 /** The reason each refusing switch must produce: a specific code, never 'message-rejected'. */
 const EXPECTED_REASON: Partial<Record<FailureMode, string>> = {
@@ -45,30 +47,15 @@ const EXPECTED_REASON: Partial<Record<FailureMode, string>> = {
   'unknown-artifact': 'artifact-response-empty',
 };
 
-function atRedirectUri(url: string): boolean {
-  return url.startsWith(TEST_CLIENT.redirect_uri);
-}
-
 describe('broker face end to end: every failure switch of the mock broker', function () {
   this.timeout(120_000);
-  let stack: Stack;
+  const capture = new LogCapture();
+  const started = useStack(() => ({ logDestination: capture, logLevel: 'info' }));
+  let stack = {} as Stack;
   let oidc: client.Configuration;
-  const logLines: string[] = [];
-
   before(async () => {
-    const sink = new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        logLines.push(chunk.toString('utf8'));
-        cb();
-      },
-    });
-    stack = await startStack({ logDestination: sink, logLevel: 'info' });
-    oidc = await client.discovery(new URL(`${stack.gatewayUrl}/oidc`), TEST_CLIENT.client_id, TEST_CLIENT.client_secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-  });
-  after(async () => {
-    await stack?.close();
+    ({ stack } = started);
+    oidc = await discover(stack.gatewayUrl);
   });
 
   /** An app sends the browser to authorize; it passes the login page (if any) and the broker. */
@@ -130,7 +117,7 @@ describe('broker face end to end: every failure switch of the mock broker', func
     assert.doesNotMatch(page.body, /Error\b|Exception|\.(ts|js):\d+|xml-crypto|xmldom|urn:oasis|urn:etoegang|SAMLart|<pre/, detail);
     // The reason and the correlation id went to the log and to the audit trail.
     assert.ok(
-      logLines.some((l) => l.includes(`"reason":"${code}"`) && l.includes(correlationId)),
+      capture.text.split('\n').some((l) => l.includes(`"reason":"${code}"`) && l.includes(correlationId)),
       `the log names ${code} with ${correlationId}`,
     );
     const audit = await auditSince(auditBefore);

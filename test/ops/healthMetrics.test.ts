@@ -11,7 +11,7 @@ import { daysLeft } from '../../gateway/src/keys/KeyLoader.ts';
 import { createOps } from '../../gateway/src/ops/index.ts';
 import { closedPort } from '../contract/support/TcpProxy.ts';
 import { seedRegenboog, type Seeded } from '../support/demoData.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { useStack, type Stack } from '../support/stack.ts';
 import { discover, exchangeCode, finishWizard, newBrowser, startAppLogin, submitKoppelForm, throughBroker, toBroker, toKoppelForm } from './support/appLogin.ts';
 
 /** The value of one series in a Prometheus text exposition, or undefined. */
@@ -28,14 +28,9 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 
 describe('ops: health and metrics', function () {
   this.timeout(60_000);
-  let stack: Stack;
-
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack?.close();
-  });
+  const started = useStack();
+  let stack = {} as Stack;
+  before(() => ({ stack } = started));
 
   /** Another app on the same stores and keys, with its own config changes. */
   function otherApp(change: (c: Config) => Config) {

@@ -5,7 +5,7 @@
 // blocked event loop.
 import assert from 'node:assert/strict';
 import { OverloadGuard } from '../../gateway/src/ops/OverloadGuard.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { useStack, type Stack } from '../support/stack.ts';
 import { discover, newBrowser, startAppLogin, toBroker } from './support/appLogin.ts';
 
 describe('ops: overload guard', () => {
@@ -52,13 +52,9 @@ describe('ops: overload guard', () => {
 
   describe('through the gateway', function () {
     this.timeout(60_000);
-    let stack: Stack;
-    before(async () => {
-      stack = await startStack();
-    });
-    after(async () => {
-      await stack?.close();
-    });
+    const started = useStack();
+    let stack = {} as Stack;
+    before(() => ({ stack } = started));
     afterEach(() => stack.gateway.ops.overload.observe(0));
 
     it('refuses a new login with the 503 page and Retry-After, making no interaction; counts it', async () => {

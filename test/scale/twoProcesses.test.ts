@@ -16,7 +16,7 @@ import { prepareKeys } from '../../gateway/src/keys/KeyLoader.ts';
 import { loadIdpMockConfig, optionsFromConfig } from '../../idp-mock/src/config.ts';
 import { createIdpMock, type IdpMock, type RunningIdpMock } from '../../idp-mock/src/idpMock.ts';
 import { seedRegenboog, type Seeded } from '../support/demoData.ts';
-import { TEST_CLIENT } from '../support/stack.ts';
+import { mockBrokerEntry, TEST_CLIENT_ENTRY } from '../support/stack.ts';
 import { databaseUrl, deleteRedisKeys, randomSuffix, redisUrl, runOnPostgres } from '../support/stores.ts';
 import { atApp, discover, exchangeCode, koppel, newBrowser, startAppLogin, throughBroker, toBroker } from '../ops/support/appLogin.ts';
 import { GatewayProcess } from './support/GatewayProcess.ts';
@@ -49,20 +49,8 @@ if (rUrl && pUrl) describe('scale out: two gateway processes on one Redis and on
     const overrides = {
       publicUrl: proxy.url,
       listen: { host: '127.0.0.1', port: 0 },
-      brokers: [
-        { entityId: mock.entityId, metadataUrl: mockRunning.metadataUrl, metadataSigningCertFile: 'certs/idp-mock-signing.crt', tlsCaFile: 'certs/dev-ca.crt' },
-      ],
-      oidc: {
-        clients: [
-          {
-            client_id: TEST_CLIENT.client_id,
-            client_secret: TEST_CLIENT.client_secret,
-            redirect_uris: [TEST_CLIENT.redirect_uri],
-            post_logout_redirect_uris: ['http://127.0.0.1:9/'],
-            first_party: true,
-          },
-        ],
-      },
+      brokers: [mockBrokerEntry(mock, mockRunning)],
+      oidc: { clients: [TEST_CLIENT_ENTRY] },
       stores: { redisUrl: rUrl, databaseUrl: pUrl, keyPrefix: prefix },
       ops: { listen: { host: '127.0.0.1', port: 0 } },
     };

@@ -26,6 +26,25 @@ export const TEST_CLIENT = {
   redirect_uri: 'http://127.0.0.1:9/callback',
 };
 
+/** TEST_CLIENT as the gateway's oidc.clients configuration has it. */
+export const TEST_CLIENT_ENTRY = {
+  client_id: TEST_CLIENT.client_id,
+  client_secret: TEST_CLIENT.client_secret,
+  redirect_uris: [TEST_CLIENT.redirect_uri],
+  post_logout_redirect_uris: ['http://127.0.0.1:9/'],
+  first_party: true,
+};
+
+/** A running mock broker as one of the gateway's brokers (dev certificates). */
+export function mockBrokerEntry(mock: IdpMock, running: RunningIdpMock): Record<string, string> {
+  return {
+    entityId: mock.entityId,
+    metadataUrl: running.metadataUrl,
+    metadataSigningCertFile: 'certs/idp-mock-signing.crt',
+    tlsCaFile: 'certs/dev-ca.crt',
+  };
+}
+
 export interface Stack {
   config: Config;
   clock: Clock;
@@ -105,25 +124,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       {
         publicUrl: gatewayUrl,
         listen: { host: '127.0.0.1', port },
-        brokers: [
-          {
-            entityId: mock.entityId,
-            metadataUrl: mockRunning.metadataUrl,
-            metadataSigningCertFile: 'certs/idp-mock-signing.crt',
-            tlsCaFile: 'certs/dev-ca.crt',
-          },
-        ],
-        oidc: {
-          clients: [
-            {
-              client_id: TEST_CLIENT.client_id,
-              client_secret: TEST_CLIENT.client_secret,
-              redirect_uris: [TEST_CLIENT.redirect_uri],
-              post_logout_redirect_uris: ['http://127.0.0.1:9/'],
-              first_party: true,
-            },
-          ],
-        },
+        brokers: [mockBrokerEntry(mock, mockRunning)],
+        oidc: { clients: [TEST_CLIENT_ENTRY] },
       },
       opts.config ?? {},
     ),
@@ -169,6 +171,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** A manual clock starting now, so certificates and the mock's own times stay valid. */
+/**
+ * A stack started before the tests of the calling `describe` and closed after them; read
+ * `.stack` inside hooks and tests. The options are made when it starts.
+ */
+export function useStack(opts: () => StackOptions = () => ({})): { stack: Stack } {
+  const holder = {} as { stack: Stack };
+  before(async () => {
+    holder.stack = await startStack(opts());
+  });
+  after(async () => {
+    await holder.stack?.close();
+  });
+  return holder;
+}
+
 export function clockAtNow(): ManualClock {
   return new ManualClock(Date.now());
 }

@@ -9,7 +9,7 @@ import { personaSchema, pseudonymFor, type PersonaInput } from '../../../idp-moc
 import { Browser, type Page } from '../../support/Browser.ts';
 import type { SqlAccountsRegistry } from '../../../gateway/src/accounts/SqlAccountsRegistry.ts';
 import type { ManualClock } from '../../../gateway/src/clock.ts';
-import { clockAtNow, startStack, TEST_CLIENT, type Stack } from '../../support/stack.ts';
+import { clockAtNow, startStack, TEST_CLIENT, useStack, type Stack } from '../../support/stack.ts';
 import { createTestRegistry } from '../../support/stores.ts';
 import { discover as discoverAt, startAppLogin, type AppLogin } from '../../ops/support/appLogin.ts';
 
@@ -150,13 +150,9 @@ export function counting<T extends object>(target: T): { proxy: T; calls: Map<st
 
 /** A gateway with the default test stack, and the test app's view of it, for the calling `describe`. */
 export function stackRig(): { stack: Stack; oidc: client.Configuration } {
-  const rig = {} as { stack: Stack; oidc: client.Configuration };
+  const rig = useStack() as { stack: Stack; oidc: client.Configuration };
   before(async () => {
-    rig.stack = await startStack();
     rig.oidc = await discover(rig.stack);
-  });
-  after(async () => {
-    await rig.stack?.close();
   });
   return rig;
 }
