@@ -281,9 +281,12 @@ describe('beheer: a beheerder manages the gebruikers of their own organisation',
       assert.ok(refusals.every((e) => e.reason === 'other-organisation'));
     });
 
-    it('a form without (or with a wrong) CSRF token is refused with 403', async () => {
+    it('a form without (or with a wrong) CSRF token is refused with 403, and the refusal is audited', async () => {
       const target = world.jan.account;
       const before = await snapshot(target);
+      const csrfRefusals = async (): Promise<number> =>
+        (await world.stack.accounts.listAudit({ action: 'beheer.refused', limit: 1000 })).filter((e) => e.actorId === world.anna.account.id && e.reason === 'csrf').length;
+      const refusedBefore = await csrfRefusals();
       for (const token of [undefined, 'not-the-token']) {
         for (const [action, fields] of [
           ['rollen', { rollen: 'Personeel' }],
@@ -303,6 +306,8 @@ describe('beheer: a beheerder manages the gebruikers of their own organisation',
       }
       assert.deepEqual(await snapshot(target), before);
       assert.equal((await world.stack.accounts.listAccounts(world.orgA.id)).some((a) => a.name === 'Indringer'), false);
+      // Four actions and the registration, each without and with a wrong token.
+      assert.equal((await csrfRefusals()) - refusedBefore, 10);
     });
 
     it('a gebruiker who is not a beheerder gets 403 on every beheer page and action', async () => {

@@ -139,8 +139,15 @@ export class PortalCore {
     );
   }
 
-  csrfOk(cur: Current, req: Request): boolean {
-    return csrfMatches(cur.session, (req.body as Record<string, unknown> | undefined)?._csrf);
+  /**
+   * A form POST must bring the session's CSRF token. Without it: `refused` runs (an audit
+   * line, say), the 403 page is shown and the answer is false — the route stops.
+   */
+  async csrfChecked(req: Request, res: Response, cur: Current, refused?: () => Promise<void>): Promise<boolean> {
+    if (csrfMatches(cur.session, (req.body as Record<string, unknown> | undefined)?._csrf)) return true;
+    await refused?.();
+    this.refuse(res, cur, 'csrf');
+    return false;
   }
 
   async mededelingen(account: Account): Promise<Mededeling[]> {

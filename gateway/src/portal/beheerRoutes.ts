@@ -52,7 +52,7 @@ export function beheerRoutes(core: PortalCore, koppel: KoppelBeheer): Router {
     });
   }
 
-  /** Logged in and beheerder, else 403. */
+  /** Logged in and beheerder, else 403; a POST also needs the session's CSRF token. */
   function asBeheerder(fn: (req: Request, res: Response, cur: Current) => Promise<void>) {
     return core.authenticated(async (req, res, cur) => {
       if (!cur.account.beheerder) {
@@ -60,18 +60,14 @@ export function beheerRoutes(core: PortalCore, koppel: KoppelBeheer): Router {
         core.refuse(res, cur, 'denied');
         return;
       }
+      if (req.method === 'POST' && !(await core.csrfChecked(req, res, cur, () => auditRefusal(res, cur, 'csrf', { path: req.path })))) return;
       await fn(req, res, cur);
     });
   }
 
-  /** Beheerder, the gebruiker of the URL in their own organisation, and (for a POST) a valid CSRF token. */
+  /** Beheerder (asBeheerder, CSRF included) and the gebruiker of the URL in their own organisation. */
   function forTarget(fn: (req: Request, res: Response, t: Target) => Promise<void>) {
     return asBeheerder(async (req, res, cur) => {
-      if (req.method === 'POST' && !core.csrfOk(cur, req)) {
-        await auditRefusal(res, cur, 'csrf', { path: req.path });
-        core.refuse(res, cur, 'csrf');
-        return;
-      }
       const param = (req.params as Record<string, string | undefined>).gebruikersnaam ?? '';
       const found = await d.accounts.findAccountByGebruikersnaam(normaliseGebruikersnaam(param));
       if (!found || found.organisationId !== cur.account.organisationId) {
@@ -145,11 +141,6 @@ export function beheerRoutes(core: PortalCore, koppel: KoppelBeheer): Router {
     `${BEHEER_BASE}/gebruiker-aanmelden`,
     formBody,
     asBeheerder(async (req, res, cur) => {
-      if (!core.csrfOk(cur, req)) {
-        await auditRefusal(res, cur, 'csrf', { path: req.path });
-        core.refuse(res, cur, 'csrf');
-        return;
-      }
       const values: NewValues = {
         name: field(req.body, 'name', 200),
         email: field(req.body, 'email', 300),

@@ -148,10 +148,7 @@ export function portalRoutes(core: PortalCore): Router {
     '/mijn-gegevens',
     formBody,
     core.authenticated(async (req, res, cur) => {
-      if (!core.csrfOk(cur, req)) {
-        core.refuse(res, cur, 'csrf');
-        return;
-      }
+      if (!(await core.csrfChecked(req, res, cur))) return;
       const email = field(req.body, 'email', 300);
       const phone = field(req.body, 'phone', 40);
       const errors: FieldErrors = {};
@@ -192,10 +189,7 @@ export function portalRoutes(core: PortalCore): Router {
     '/uitloggen',
     formBody,
     core.authenticated(async (req, res, cur) => {
-      if (!core.csrfOk(cur, req)) {
-        core.refuse(res, cur, 'csrf');
-        return;
-      }
+      if (!(await core.csrfChecked(req, res, cur))) return;
       await core.sessions.destroy(req, res);
       await d.accounts.appendAudit({
         at: d.clock.now(),
