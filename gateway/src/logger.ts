@@ -39,3 +39,24 @@ export function createLogger(opts: { level: string; name?: string; destination?:
     opts.destination ?? process.stdout,
   );
 }
+
+/** One access log line: fixed keys, none of them a redacted one. */
+export interface AccessLogLine {
+  reqId: string;
+  method: string | undefined;
+  /** Path only: the query may hold SAMLart, codes or tokens. */
+  path: string;
+  status: number;
+  ms: number;
+  aborted?: true;
+}
+
+/**
+ * The logger for access log lines (one per request). Those lines are AccessLogLine objects built by
+ * the request middleware, so the redaction paths can never match them; and pino's
+ * wildcard redaction costs more than the rest of a line (about 3 of 5 µs, on every request).
+ * Everything else keeps going through the redacting logger.
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}

@@ -11,7 +11,7 @@ import type { BrokerFace, BrokerFaceHandlers } from '../broker/BrokerFace.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { KeyMaterial } from '../keys/KeyMaterial.ts';
-import type { Logger } from '../logger.ts';
+import { accessLogger, type AccessLogLine, type Logger } from '../logger.ts';
 import type { KeyValueStore } from '../store/KeyValueStore.ts';
 import { RedisKeyValueStore } from '../store/RedisKeyValueStore.ts';
 import type { Pages } from '../views/Pages.ts';
@@ -56,11 +56,13 @@ export class Ops {
   /** Event-loop saturation: new logins are refused while it lasts (login gate). */
   readonly overload: OverloadGuard;
   private readonly log: Logger;
+  private readonly accessLog: Logger;
   private readonly inFlight = new Set<Response>();
   private onRequestDone: (() => void) | null = null;
 
   constructor(private readonly opts: OpsOptions) {
     this.log = opts.logger.child({ component: 'ops' });
+    this.accessLog = accessLogger(this.log);
     this.metrics = new Metrics({ processMetrics: opts.processMetrics ?? false });
     this.status = new StoreStatus({
       logger: this.log,
@@ -135,9 +137,9 @@ export class Ops {
         const path = pathOnly(req.originalUrl ?? req.url);
         const status = res.headersSent ? res.statusCode : 0;
         if (track) this.metrics.httpRequests.observe({ method: METHODS.has(req.method) ? req.method : 'other', status: String(status) }, seconds);
-        const line = { reqId: requestId, method: req.method, path, status, ms: Math.round(seconds * 1000), ...(res.writableFinished ? {} : { aborted: true }) };
-        if (QUIET_PATHS.test(path)) this.log.debug(line, 'request');
-        else this.log.info(line, 'request');
+        const line: AccessLogLine = { reqId: requestId, method: req.method, path, status, ms: Math.round(seconds * 1000), ...(res.writableFinished ? {} : { aborted: true }) };
+        if (QUIET_PATHS.test(path)) this.accessLog.debug(line, 'request');
+        else this.accessLog.info(line, 'request');
         if (!track) return;
         this.onRequestDone?.();
       };
