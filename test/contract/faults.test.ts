@@ -112,6 +112,24 @@ describe('Store faults', () => {
       assert.deepEqual(events.seen.slice(-2), ['down', 'up']);
     });
 
+    it("leaves the time limit to run(): node-redis's own per-command AbortSignal timer is off", async () => {
+      // Its timer fired seconds after every command, answered or not (docs/performance.md).
+      const original = AbortSignal.timeout;
+      let made = 0;
+      AbortSignal.timeout = (ms: number) => {
+        made += 1;
+        return original.call(AbortSignal, ms);
+      };
+      try {
+        await store.set('timer', 'v', 60_000);
+        assert.equal(await store.get('timer'), 'v');
+        assert.equal(await store.increment('timer-count', 60_000), 1);
+      } finally {
+        AbortSignal.timeout = original;
+      }
+      assert.equal(made, 0);
+    });
+
     it('a hung server fails a command after the command timeout, and answers correctly afterwards', async () => {
       await store.set('hung', 'before', 60_000);
       proxy.freeze();

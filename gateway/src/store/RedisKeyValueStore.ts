@@ -3,9 +3,12 @@
 //
 // Outages: the offline queue is disabled, so while Redis is away calls fail at once with
 // StoreUnavailableError (the gateway answers 503) instead of piling up; and every call has its
-// own time limit, because node-redis's command timeout stops counting once a command is written
-// and a hung server would otherwise keep the caller waiting forever. The client keeps
-// reconnecting in the background, so the gateway recovers by itself.
+// own time limit (run()), because node-redis's command timeout stops counting once a command is
+// written and a hung server would otherwise keep the caller waiting forever. node-redis's own
+// timeout (5 s unless told otherwise) is switched off: it adds nothing to ours, and it costs an
+// AbortSignal.timeout() per command whose timer fires seconds later for nothing (about 5 % of a
+// token request's CPU, docs/performance.md). The client keeps reconnecting in the background, so the gateway recovers
+// by itself.
 // Needs Redis ≥ 7.0 (PEXPIRE NX/GT).
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { StoreUnavailableError, type KeyValueStore } from './KeyValueStore.ts';
@@ -46,7 +49,8 @@ export class RedisKeyValueStore implements KeyValueStore {
       url: opts.url,
       // Fail fast while disconnected rather than queueing work that may never run.
       disableOfflineQueue: true,
-      commandOptions: { timeout: commandTimeoutMs },
+      // 0: none (see the top of this file; run() keeps the time limit).
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: opts.connectTimeoutMs ?? 2000,
         // Never give up: the gateway must come back by itself when Redis returns.
