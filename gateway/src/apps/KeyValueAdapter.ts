@@ -128,12 +128,12 @@ export class KeyValueAdapter implements Adapter {
     // Clients come from config only (no dynamic registration): never look them up in storage.
     if (this.model === 'Client') return undefined;
     const key = this.key(id);
-    const payload = parse(await this.kv.get(key));
-    if (!payload) return undefined;
-    if (this.consumable) {
-      const consumed = await this.kv.get(consumedKey(key));
-      if (consumed !== null) payload.consumed = Number(consumed) || consumed;
-    }
+    if (!this.consumable) return parse(await this.kv.get(key));
+    // Both reads in one go: one round trip (node-redis sends the commands of one tick together),
+    // read in the same order as before, and no multi-key command, so Redis Cluster still works.
+    const [raw, consumed] = await Promise.all([this.kv.get(key), this.kv.get(consumedKey(key))]);
+    const payload = parse(raw);
+    if (payload && consumed !== null) payload.consumed = Number(consumed) || consumed;
     return payload;
   }
 
