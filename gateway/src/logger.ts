@@ -52,10 +52,10 @@ export interface AccessLogLine {
 }
 
 /**
- * The logger for access log lines (one per request). Those lines are AccessLogLine objects built by
- * the request middleware, so the redaction paths can never match them; and pino's
- * wildcard redaction costs more than the rest of a line (about 3 of 5 µs, on every request).
- * Everything else keeps going through the redacting logger.
+ * The logger for access log lines (one per request). Those lines are AccessLogLine objects built
+ * by the request middleware, so the redaction paths can never match them; and pino's wildcard
+ * redaction costs more than the rest of a line (about 3 of 5 µs, on every request). Everything
+ * else keeps going through the redacting logger.
  */
 export function accessLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: [] } });

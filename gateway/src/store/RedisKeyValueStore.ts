@@ -6,9 +6,9 @@
 // own time limit (run()), because node-redis's command timeout stops counting once a command is
 // written and a hung server would otherwise keep the caller waiting forever. node-redis's own
 // timeout (5 s unless told otherwise) is switched off: it adds nothing to ours, and it costs an
-// AbortSignal.timeout() per command whose timer fires seconds later for nothing (about 5 % of a
-// token request's CPU, docs/performance.md). The client keeps reconnecting in the background, so the gateway recovers
-// by itself.
+// AbortSignal.timeout() per command whose timer fires seconds later for nothing (13-15 % of a
+// token refresh's CPU, docs/performance.md). The client keeps reconnecting in the background,
+// so the gateway recovers by itself.
 // Needs Redis ≥ 7.0 (PEXPIRE NX/GT).
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { StoreUnavailableError, type KeyValueStore } from './KeyValueStore.ts';
