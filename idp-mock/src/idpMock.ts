@@ -27,7 +27,6 @@ import {
   signingKeyFromPem,
   type IdpMockKeys,
   type RecipientKey,
-  type SigningKey,
 } from './keys.ts';
 import { buildIdpMetadata } from './metadata.ts';
 import { LEVELS, LEVEL_ORDER, levelUrn, personaSchema, type Level, type Persona, type PersonaInput } from './personas.ts';

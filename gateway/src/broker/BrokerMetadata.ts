@@ -8,7 +8,7 @@ import type { BrokerConfig } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { BINDING, NS, PROTOCOL_SAML2 } from './constants.ts';
-import { BrokerRejection, reject } from './BrokerRejection.ts';
+import { BrokerRejection } from './BrokerRejection.ts';
 import { type TrustedCert, derFromBase64, pemCertificates, trustedCert, trustedCertFromPem } from './Certificates.ts';
 import { childrenNamed, elementChildren, parseInstant, textOf } from './Dom.ts';
 import { verifyEnvelopedSignature } from './SignatureVerifier.ts';
