@@ -145,7 +145,7 @@ export class LoginFlow {
 
   /** Finish the OIDC interaction for `account`. */
   async complete(req: Request, res: Response, state: LoginState, account: Account): Promise<void> {
-    await this.auditCompleted(account, state.uid, { method: 'eherkenning', level: state.level, broker: state.broker, sector: state.sector ?? null }, subjectRef(state.subjectHash));
+    await this.auditCompleted(this.d.clock.now(), account, state.uid, { method: 'eherkenning', level: state.level, broker: state.broker, sector: state.sector ?? null }, subjectRef(state.subjectHash));
     await this.d.states.delete(state.uid);
     await this.d.states.deletePreLogin(state.uid);
     await finishLogin(this.d.provider, req, res, {
@@ -163,7 +163,8 @@ export class LoginFlow {
    */
   async completeTokenLogin(req: Request, res: Response, uid: string, account: Account, sector: string | undefined): Promise<void> {
     const now = this.d.clock.now();
-    await this.auditCompleted(account, uid, { method: 'token', sector: sector ?? null });
+    // One moment for the audit line and the ID token's auth_time.
+    await this.auditCompleted(now, account, uid, { method: 'token', sector: sector ?? null });
     await this.d.states.deletePreLogin(uid);
     await finishLogin(this.d.provider, req, res, {
       accountId: account.id,
@@ -174,9 +175,9 @@ export class LoginFlow {
   }
 
   /** The audit line of every completed login, whatever the method. */
-  private async auditCompleted(account: Account, correlationId: string, details: Record<string, unknown>, subject?: string): Promise<void> {
+  private async auditCompleted(at: number, account: Account, correlationId: string, details: Record<string, unknown>, subject?: string): Promise<void> {
     await this.d.accounts.appendAudit({
-      at: this.d.clock.now(),
+      at,
       action: 'login.completed',
       outcome: 'success',
       actorType: 'account',
