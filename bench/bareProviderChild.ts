@@ -6,13 +6,20 @@
 // have is everything the gateway puts around it: Express, the ops middleware (request id in
 // AsyncLocalStorage, access log, metrics, instrumented stores), cookie-parser, the page
 // middleware, helmet, the static and other routers. The ratio gateway/bare is the price of that.
+//
+// It can log people in as well, with the least possible interaction: /interaction/<uid> ends
+// the interaction at once for the bench account, through the gateway's own finishLogin. The
+// bench uses that to give the bare provider the same history as the gateway before the token
+// rounds (as many authorization-code logins as the gateway has served), so that both sides'
+// JIT and heap have seen the same oidc-provider code paths (docs/performance.md, sixth round).
 import http from 'node:http';
+import type { Request, Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { accountsRegistryFor } from '../gateway/src/accounts/index.ts';
 import type { SqlAccountsRegistry } from '../gateway/src/accounts/SqlAccountsRegistry.ts';
-import { createOidcProvider, OIDC_MOUNT_PATH } from '../gateway/src/apps/provider.ts';
+import { createOidcProvider, finishLogin, OIDC_MOUNT_PATH } from '../gateway/src/apps/provider.ts';
 import { systemClock } from '../gateway/src/clock.ts';
-import { loadConfig } from '../gateway/src/config.ts';
+import { loadConfig, LOA_LEVELS } from '../gateway/src/config.ts';
 import { prepareKeys } from '../gateway/src/keys/KeyLoader.ts';
 import { createLogger } from '../gateway/src/logger.ts';
 import type { KeyValueStore } from '../gateway/src/store/KeyValueStore.ts';
@@ -21,6 +28,8 @@ import { createTestKeyValueStore, createTestRegistry } from '../test/support/sto
 import { processStats, serveParent } from './lib/ipc.ts';
 import { mintRefreshToken } from './lib/seed.ts';
 import { BENCH_CLIENT, gatewayOverrides, REFRESH_SCOPE } from './lib/shared.ts';
+
+const INTERACTION = /^\/interaction\/[A-Za-z0-9_-]+$/;
 
 async function main(): Promise<void> {
   const secret = process.env.BENCH_CLIENT_SECRET;
@@ -68,6 +77,18 @@ async function main(): Promise<void> {
       (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = url;
       req.url = url.slice(OIDC_MOUNT_PATH.length) || '/';
       void callback(req, res);
+      return;
+    }
+    if (req.method === 'GET' && INTERACTION.test(url)) {
+      // What the gateway does at the end of a login, minus the broker and the koppel check.
+      const express = req as unknown as Request;
+      finishLogin(provider, express, res as unknown as Response, { accountId: account.id, acr: LOA_LEVELS[0]!, authTime: Date.now() }).catch(
+        (err: unknown) => {
+          process.stderr.write(`bench bare provider: interaction failed: ${String(err)}\n`);
+          if (!res.headersSent) res.statusCode = 500;
+          res.end();
+        },
+      );
       return;
     }
     res.statusCode = 404;

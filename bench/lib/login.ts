@@ -163,6 +163,17 @@ export async function redeemCode(ctx: LoginContext, login: StartedLogin, code: s
   return { sub: payload.sub };
 }
 
+/**
+ * The same login against the bench's bare oidc-provider, whose interaction ends at once for the
+ * bench account (no broker, no koppel step): authorize → /interaction/<uid> → /oidc/auth/<uid>
+ * → redirect_uri?code → tokens. The same oidc-provider code paths as a gateway login.
+ */
+export async function bareLogin(ctx: LoginContext): Promise<void> {
+  const login = await authorize(ctx);
+  const code = await backToApp(login, login.interactionUrl);
+  await redeemCode(ctx, login, code);
+}
+
 /** The whole login, start to tokens. */
 export async function fullLogin(ctx: LoginContext): Promise<void> {
   const login = await authorize(ctx);
