@@ -81,8 +81,7 @@ async function main(): Promise<void> {
     }
     if (req.method === 'GET' && INTERACTION.test(url)) {
       // What the gateway does at the end of a login, minus the broker and the koppel check.
-      const express = req as unknown as Request;
-      finishLogin(provider, express, res as unknown as Response, { accountId: account.id, acr: LOA_LEVELS[0]!, authTime: Date.now() }).catch(
+      finishLogin(provider, req as unknown as Request, res as unknown as Response, { accountId: account.id, acr: LOA_LEVELS[0]!, authTime: Date.now() }).catch(
         (err: unknown) => {
           process.stderr.write(`bench bare provider: interaction failed: ${String(err)}\n`);
           if (!res.headersSent) res.statusCode = 500;
