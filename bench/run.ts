@@ -154,6 +154,11 @@ interface LevelResult {
   driverCpuMsPerLogin: number;
 }
 
+/** Full logins that succeeded over all levels of part 2. */
+function loginsDone(full: { levels: LevelResult[] }): number {
+  return full.levels.reduce((a, l) => a + l.load.count, 0);
+}
+
 async function benchFullLogin(
   ctx: login.LoginContext,
   gw: Child,
@@ -353,7 +358,7 @@ function reportFull(full: Awaited<ReturnType<typeof benchFullLogin>>): void {
         `(Little's law); p99 < ${TARGET.p99At16Ms} ms at 16 needs < ${(TARGET.p99At16Ms / 16).toFixed(1)} ms of gateway CPU per login`,
     );
   }
-  const logins = full.levels.reduce((a, l) => a + l.load.count, 0);
+  const logins = loginsDone(full);
   const b = full.before;
   const a = full.after;
   out(
@@ -442,7 +447,7 @@ async function main(): Promise<void> {
     const acs = CFG.parts.has('acs') ? await benchAcs(ctx, gw, mock, String(gw.info.spEntityId)) : null;
     const full = CFG.parts.has('login') ? await benchFullLogin(ctx, gw, mock) : null;
     // Logins the gateway's oidc-provider has seen through to tokens (the ACS part stops at the ACS).
-    const gatewayLogins = warm.count + (full?.levels.reduce((a, l) => a + l.load.count, 0) ?? 0);
+    const gatewayLogins = warm.count + (full ? loginsDone(full) : 0);
     const token = CFG.parts.has('token') ? await benchToken(gw, bare, secret, gatewayLogins) : null;
     report({ stores, acs, full, token, startedAt, loadBefore });
     if (profDir) out(`CPU profiles: ${profDir}/gateway, …/bare and …/mock (npx tsx bench/cpuprofile-summary.ts <file>)`);
